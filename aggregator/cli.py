@@ -1,0 +1,88 @@
+"""The `museumfeeds` command: crawl, publish, run, demo, serve, sources, status."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from aggregator.config import Config, ConfigError, load_config
+
+EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE = 0, 1, 2
+DEMO_DB = "sqlite:///data/demo.db"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (global options go before the command)."""
+    p = argparse.ArgumentParser(prog="museumfeeds", description="Crawl museum-sector news sites into topic feeds.",
+                                epilog="Exit status: 0 success, 1 some sources failed, 2 invalid config or usage.")
+    p.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
+    p.add_argument("--db", help="database URL (default: the config's store.url)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in (("run", "crawl every source, then publish the feeds (the nightly job)"),
+                            ("crawl", "crawl sources into the store without publishing")):
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.add_argument("sources", nargs="*", metavar="SOURCE", help="source ids (default: all)")
+        if name == "run":
+            cmd.add_argument("--out", help="feeds folder (default: the config's feeds.out_dir)")
+    cmd = sub.add_parser("publish", help="write the feeds from the store")
+    cmd.add_argument("--out", help="feeds folder (default: the config's feeds.out_dir)")
+    cmd = sub.add_parser("demo", help="run the pipeline against the bundled snapshot web (no network), then serve",
+                         description=f"Serve the snapshot web on 127.0.0.1, crawl it into {DEMO_DB} (unless --db), "
+                                     "publish the feeds and serve them.")
+    cmd.add_argument("--no-serve", action="store_true", help="stop after writing the feeds")
+    cmd.add_argument("--out", help="feeds folder (default: the config's feeds.out_dir)")
+    add_server_options(cmd)
+    cmd = sub.add_parser("serve", help="serve the feeds folder over HTTP")
+    cmd.add_argument("--out", help="feeds folder (default: the config's feeds.out_dir)")
+    add_server_options(cmd)
+    for name, help_text in (("sources", "list the configured sources"),
+                            ("status", "show the last crawl of every source")):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--json", action="store_true", help="machine-readable output")
+    return p
+
+
+def add_server_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    cmd.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"museumfeeds: invalid config: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from aggregator import commands
+
+    handler = getattr(commands, "cmd_" + args.command)
+    try:
+        return handler(config, args)
+    except commands.UsageError as exc:
+        print(f"museumfeeds: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def db_url(config: Config, args: argparse.Namespace, default: str | None = None) -> str:
+    """The database URL: --db, else the command's default, else the config's."""
+    return args.db or default or config.store_url
+
+
+def out_dir(config: Config, args: argparse.Namespace) -> Path:
+    """The feeds folder: --out, else the config's."""
+    return Path(getattr(args, "out", None) or config.feeds.out_dir)
+
+
+def print_json(data) -> None:
+    """Pretty JSON on stdout."""
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Load config.yaml once into frozen, typed objects; errors name the file, key path and what is allowed."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from parsel import Selector
+
+THEME_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+FORMATS = ("atom", "rss", "json")
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+
+
+class ConfigError(Exception):
+    """An invalid config: names the file, the key path and what is allowed."""
+
+    def __init__(self, path: str, key: str, message: str):
+        self.path, self.key, self.message = path, key, message
+        super().__init__(f"{path}: {key}: {message}")
+
+
+@dataclass(frozen=True)
+class ListSelectors:
+    """CSS selectors for teasers on a listing page; `sel@attr` reads an attribute, `@attr` the item's own."""
+
+    item: str
+    title: str
+    link: str
+    date: str | None = None
+    summary: str | None = None
+    image: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleSelectors:
+    """Selectors on an article page, used when `follow` is on or a teaser lacks a date."""
+
+    date: str | None = None
+    summary: str | None = None
+    image: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One crawled site section."""
+
+    id: str
+    name: str
+    org: str
+    urls: tuple[str, ...]
+    languages: tuple[str, ...]
+    list: ListSelectors | None = None
+    feed: str | None = None
+    next_page: str | None = None
+    max_pages: int = 3
+    follow: bool = False
+    article: ArticleSelectors | None = None
+    date_order: str = "DMY"
+    timezone: str = "UTC"
+    priority: int = 50
+    page: str | None = None
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """Every host this source fetches from."""
+        urls = self.urls + ((self.feed,) if self.feed else ())
+        return tuple(sorted({urlsplit(u).hostname or "" for u in urls}))
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme: terms per language, exclusions, and source categories that imply it."""
+
+    id: str
+    title: str
+    scope: str = ""
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feeds:
+    """Where and how feeds are published."""
+
+    base_url: str = "http://127.0.0.1:8080/"
+    out_dir: str = "feeds"
+    formats: tuple[str, ...] = ("atom", "rss", "json")
+    max_items: int = 100
+    title: str = "museumfeeds"
+
+
+@dataclass(frozen=True)
+class Crawl:
+    """Crawler politeness and identity."""
+
+    user_agent: str = "museumfeeds/0.1 (+https://github.com/museumfeeds/museumfeeds)"
+    contact: str = ""
+    timeout: int = 30
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the nightly job runs."""
+
+    crawl: str = "0 2 * * *"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated config."""
+
+    path: str
+    store_url: str
+    feeds: Feeds
+    crawl: Crawl
+    schedule: Schedule
+    sources: tuple[Source, ...]
+    themes: tuple[Theme, ...]
+
+    def source(self, source_id: str) -> Source:
+        """The source with this id, or KeyError."""
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        raise KeyError(source_id)
+
+
+def load_config(path: str | Path = "config.yaml") -> Config:
+    """Read and validate a config file; raise ConfigError on the first problem."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, "(file)", f"cannot read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise ConfigError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    from aggregator.config_schema import build_config
+
+    return build_config(path, data if data is not None else {})
+
+
+def check_selector(css: str) -> None:
+    """Raise ValueError if a `css@attr` selector cannot be compiled."""
+    sel, _, _attr = css.partition("@")
+    if sel.strip():
+        Selector(text="<html></html>").css(sel)

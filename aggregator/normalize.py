@@ -1,0 +1,60 @@
+"""Pure text cleaning: XML-1.0-safe strings, collapsed whitespace, sanitised summary HTML and plain text."""
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin
+
+import nh3
+
+# XML 1.0 Char production, minus C1 controls (legal but never wanted in a feed).
+NOT_XML = re.compile("[^\u0009\u000A\u000D\u0020-\u007E\u00A0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+SUMMARY_TAGS = {"p", "br", "a", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "q", "cite", "abbr"}
+SUMMARY_ATTRS = {"a": {"href", "title"}, "abbr": {"title"}}
+MAX_SUMMARY = 2000
+
+
+def xml_clean(text: str | None) -> str:
+    """Drop every character XML 1.0 forbids (NUL, C0/C1 controls, U+FFFE/FFFF, lone surrogates)."""
+    return NOT_XML.sub("", text or "")
+
+
+def clean_text(text: str | None) -> str:
+    """Entities decoded, tags removed, whitespace collapsed, XML-safe: for titles and other plain fields."""
+    if not text:
+        return ""
+    if "<" in text:
+        text = nh3.clean(text, tags=set())
+    return " ".join(xml_clean(html.unescape(text)).split())
+
+
+def sanitize_html(fragment: str | None, base_url: str) -> str:
+    """Summary HTML reduced to safe inline markup; links absolute http(s) with rel=noopener noreferrer."""
+    if not fragment:
+        return ""
+
+    def absolute(tag: str, attr: str, value: str) -> str | None:
+        if attr != "href":
+            return value
+        full = urljoin(base_url, value.strip())
+        return full if full.startswith(("http://", "https://", "mailto:")) else None
+
+    cleaned = nh3.clean(xml_clean(fragment), tags=SUMMARY_TAGS, attributes=SUMMARY_ATTRS,
+                        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
+                        attribute_filter=absolute, strip_comments=True)
+    cleaned = " ".join(cleaned.split())
+    if len(cleaned) > MAX_SUMMARY:
+        cleaned = shorten_html(cleaned)
+    return cleaned
+
+
+def shorten_html(fragment: str) -> str:
+    """An over-long summary as plain text cut at a word boundary."""
+    text = clean_text(fragment)
+    cut = text[:MAX_SUMMARY].rsplit(" ", 1)[0]
+    return html.escape(cut + " …", quote=False)
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Plain text of sanitised summary HTML (for tagging, dedup and the JSON feed)."""
+    return clean_text(fragment)

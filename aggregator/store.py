@@ -1,0 +1,171 @@
+"""The store: engine set-up (SQLite WAL or PostgreSQL), batched idempotent upserts, runs, feed queries."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from aggregator.models import Base, CrawlRun, Item, ItemTheme
+
+
+def utcnow() -> datetime:
+    """Now, aware, in UTC, to the second (stored times compare cleanly)."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine; for SQLite the folder is created and every connection gets WAL, a busy timeout and FKs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # noqa: ANN001 (DB-API connection)
+        cur = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    return engine
+
+
+@dataclass
+class Incoming:
+    """A normalised, tagged item ready to store."""
+
+    source_id: str
+    url: str
+    url_key: str
+    title: str
+    summary: str
+    summary_text: str
+    image: str | None
+    categories: list[str]
+    language: str | None
+    published: datetime | None
+    themes: dict[str, str]
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what readers see; a change marks the entry updated."""
+        text = "\x1f".join([self.title, self.summary_text, self.image or "",
+                            self.published.isoformat() if self.published else ""])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Store:
+    """All reads and writes of items, themes and crawl runs."""
+
+    def __init__(self, url: str, feed_id_prefix: str = "urn:uuid:"):
+        self.url = url
+        self.engine = make_engine(url)
+        Base.metadata.create_all(self.engine)
+        self.session = sessionmaker(self.engine, expire_on_commit=False)
+        self.feed_id_prefix = feed_id_prefix
+
+    def upsert(self, batch: Iterable[Incoming], now: datetime | None = None) -> tuple[int, int]:
+        """Store a batch in one transaction; returns (new, seen). Re-crawls update, never duplicate."""
+        now = now or utcnow()
+        unique = {inc.url_key: inc for inc in batch}
+        for attempt in range(3):
+            try:
+                with self.session.begin() as s:
+                    return self._upsert(s, unique, now)
+            except IntegrityError:  # another writer inserted the same key meanwhile: re-read and retry
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _upsert(self, s: Session, unique: dict[str, Incoming], now: datetime) -> tuple[int, int]:
+        existing = {i.url_key: i for i in s.scalars(
+            select(Item).where(Item.url_key.in_(list(unique))).options(selectinload(Item.themes)))}
+        new = 0
+        for key, inc in unique.items():
+            item = existing.get(key)
+            if item is None:
+                new += 1
+                item = Item(feed_id=self.feed_id_prefix + str(uuid.uuid4()), url_key=key, first_seen=now,
+                            updated=now, content_hash="")
+                s.add(item)
+            item.last_seen = now
+            if item.content_hash != inc.content_hash:
+                if item.content_hash:
+                    item.updated = now
+                apply_content(item, inc)
+            set_themes(item, inc.themes)
+        return new, len(unique) - new
+
+    def start_run(self, source_id: str, now: datetime | None = None) -> int:
+        """Record a run as running; an earlier run of this source still `running` is marked crashed."""
+        now = now or utcnow()
+        with self.session.begin() as s:
+            s.execute(update(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
+                      .values(status="crashed", finished=now, reason="the crawl process ended before finishing"))
+            run = CrawlRun(source_id=source_id, started=now, status="running")
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, **fields) -> None:
+        """Close a run with its status, reason and counters."""
+        with self.session.begin() as s:
+            s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(finished=utcnow(), **fields))
+
+    def last_runs(self) -> dict[str, CrawlRun]:
+        """The latest run of every source."""
+        latest = select(CrawlRun.source_id, func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source_id)
+        sub = latest.subquery()
+        with self.session() as s:
+            runs = s.scalars(select(CrawlRun).join(sub, CrawlRun.id == sub.c.id)).all()
+        return {r.source_id: r for r in runs}
+
+    def latest(self, theme: str | None = None, source: str | None = None, limit: int = 100) -> list[Item]:
+        """The newest items (by publication, else first-seen), of a theme or source if given."""
+        q = select(Item).options(selectinload(Item.themes))
+        if theme:
+            q = q.join(ItemTheme).where(ItemTheme.theme == theme).order_by(ItemTheme.sort_date.desc(),
+                                                                          Item.id.desc())
+        else:
+            q = q.order_by(Item.sort_date.desc(), Item.id.desc())
+        if source:
+            q = q.where(Item.source_id == source)
+        with self.session() as s:
+            return list(s.scalars(q.limit(limit)))
+
+    def count(self) -> int:
+        """Number of stored items."""
+        with self.session() as s:
+            return s.scalar(select(func.count(Item.id))) or 0
+
+
+def apply_content(item: Item, inc: Incoming) -> None:
+    """Copy what readers see from an incoming item."""
+    item.source_id, item.url, item.title, item.summary = inc.source_id, inc.url, inc.title, inc.summary
+    item.image, item.categories, item.language = inc.image, inc.categories, inc.language
+    item.published, item.content_hash = inc.published, inc.content_hash
+    ceiling = item.first_seen + timedelta(days=1)
+    item.sort_date = inc.published if inc.published and inc.published <= ceiling else item.first_seen
+
+
+def set_themes(item: Item, themes: dict[str, str]) -> None:
+    """Make the item's themes exactly these, keeping rows that did not change."""
+    current = {t.theme: t for t in item.themes}
+    for name in set(current) - set(themes):
+        item.themes.remove(current[name])
+    for name, reason in themes.items():
+        row = current.get(name)
+        if row is None:
+            item.themes.append(ItemTheme(theme=name, reason=reason, sort_date=item.sort_date))
+        else:
+            row.reason, row.sort_date = reason, item.sort_date

@@ -1,0 +1,40 @@
+"""URL identity: the link shown to readers (tracking stripped) and the key that says two URLs are one item."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+TRACKING_PREFIXES = ("utm_", "mc_", "_hs", "pk_", "mtm_")
+TRACKING_NAMES = {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "ref_src", "hub", "chash",
+                  "phpsessid", "jsessionid", "sid", "sessionid", "_ga", "_gl", "at_medium", "at_campaign"}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+SESSION_PATH = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
+
+
+def is_tracking(name: str) -> bool:
+    """True for a query parameter that names a campaign, click or session, not content."""
+    low = name.lower()
+    return low in TRACKING_NAMES or low.startswith(TRACKING_PREFIXES)
+
+
+def clean_url(url: str) -> str:
+    """The link to publish: fragment, tracking and session parameters and default ports removed."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)])
+    path = SESSION_PATH.sub("", parts.path) or "/"
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def url_key(url: str) -> str:
+    """Identity of an item: clean_url, then scheme, `www.`, trailing slash and query order ignored."""
+    canon = canonicalize_url(clean_url(url))
+    parts = urlsplit(canon)
+    host = parts.netloc.removeprefix("www.")
+    path = parts.path.rstrip("/") or "/"
+    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")

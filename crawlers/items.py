@@ -1,0 +1,27 @@
+"""The item every page object produces: one teaser (announcement) of one source."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Teaser:
+    """One announcement as a listing, feed or article page shows it."""
+
+    source: str
+    url: str
+    title: str
+    published: datetime | None = None
+    summary: str = ""
+    image: str | None = None
+    categories: list[str] = field(default_factory=list)
+    language: str | None = None
+    themes: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict (dates as ISO 8601), as fixture expectations are written."""
+        data = asdict(self)
+        data["published"] = self.published.isoformat() if self.published else None
+        data.pop("themes")
+        return data

@@ -1,0 +1,82 @@
+"""Listing, article and feed page objects: saved or fetched bytes in, Teaser items out; no requests made."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from parsel import Selector
+
+from aggregator.dates import date_from_url, parse_date
+from crawlers.items import Teaser
+from crawlers.pages.base import Page, html_of, value, values
+
+
+class ListingPage(Page):
+    """A listing of teasers, driven by the source's `list` selectors; sites override single fields."""
+
+    def teaser_nodes(self) -> list[Selector]:
+        """The teaser nodes (never the sidebar: the `item` selector is scoped by the maintainer)."""
+        return list(self.sel.css(self.source.list.item))
+
+    def teasers(self) -> list[Teaser]:
+        """Every teaser with a title and a usable link, in page order, each link once."""
+        out, seen = [], set()
+        for node in self.teaser_nodes():
+            teaser = self.teaser(node)
+            if teaser and teaser.url not in seen:
+                seen.add(teaser.url)
+                out.append(teaser)
+        return out
+
+    def teaser(self, node: Selector) -> Teaser | None:
+        """One teaser, or None when it has no title or link."""
+        spec = self.source.list
+        title, url = value(node, spec.title), self.absolute(value(node, spec.link))
+        if not title or not url:
+            return None
+        return Teaser(
+            source=self.source.id, url=url, title=title,
+            published=self.published(node, url), summary=html_of(node, spec.summary) or "",
+            image=self.absolute(value(node, spec.image)), categories=values(node, spec.category),
+            language=self.language,
+        )
+
+    def published(self, node: Selector, url: str) -> datetime | None:
+        """The teaser's date in the site's own format and language; a dated permalink as fallback."""
+        src = self.source
+        text = value(node, src.list.date)
+        found = parse_date(text, src.languages, src.date_order, src.timezone, self.now)
+        return found or date_from_url(url, src.timezone)
+
+    def next_page(self) -> str | None:
+        """Absolute URL of the next listing page, if the pager has one."""
+        if not self.source.next_page:
+            return None
+        spec = self.source.next_page if "@" in self.source.next_page else self.source.next_page + "@href"
+        return self.absolute(value(self.sel, spec))
+
+
+class ArticlePage(Page):
+    """An article page: fills what its teaser lacked (date, summary, image) from `article` selectors or metadata."""
+
+    META_DATE = ('meta[property="article:published_time"]@content', "time@datetime",
+                 'meta[name="date"]@content', 'meta[itemprop="datePublished"]@content')
+
+    def complete(self, teaser: Teaser) -> Teaser:
+        """The teaser with missing fields filled in from this page."""
+        spec, src = self.source.article, self.source
+        if spec and spec.title and teaser.title.rstrip().endswith(("…", "...")):
+            teaser.title = value(self.sel, spec.title) or teaser.title
+        if teaser.published is None:
+            for css in ((spec.date,) if spec and spec.date else ()) + self.META_DATE:
+                teaser.published = parse_date(value(self.sel, css), src.languages, src.date_order,
+                                              src.timezone, self.now)
+                if teaser.published:
+                    break
+        if not teaser.summary:
+            teaser.summary = (html_of(self.sel, spec.summary) if spec and spec.summary else None) or \
+                value(self.sel, 'meta[name="description"]@content') or ""
+        if not teaser.image:
+            teaser.image = self.absolute(value(self.sel, spec.image) if spec and spec.image else None) or \
+                self.absolute(value(self.sel, 'meta[property="og:image"]@content'))
+        teaser.language = self.language
+        return teaser

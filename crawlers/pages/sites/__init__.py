@@ -1,0 +1,1 @@
+"""Site modules: code only where selectors cannot say it, one small module per site."""

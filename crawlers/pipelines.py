@@ -1,0 +1,81 @@
+"""Item pipelines, one concern each: normalise, tag, store (batched); thin wrappers over aggregator/*."""
+from __future__ import annotations
+
+from scrapy.exceptions import DropItem
+
+from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
+from aggregator.store import Incoming
+from aggregator.tagging import tag
+from aggregator.urls import clean_url, url_key
+from crawlers import resources
+from crawlers.items import Teaser
+
+
+class NormalizePipeline:
+    """Teaser -> Incoming: clean text, sanitised summary, canonical link and its identity key."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls()
+
+    def process_item(self, item: Teaser) -> Incoming:
+        title = clean_text(item.title)
+        if not title or not item.url.startswith(("http://", "https://")):
+            raise DropItem(f"{item.source}: teaser without title or http(s) link: {item.url!r}")
+        link = clean_url(item.url)
+        summary = sanitize_html(item.summary, link)
+        image = clean_url(item.image) if item.image and item.image.startswith(("http://", "https://")) else None
+        return Incoming(
+            source_id=item.source, url=link, url_key=url_key(link), title=title, summary=summary,
+            summary_text=html_to_text(summary), image=image,
+            categories=[c for c in (clean_text(c) for c in item.categories) if c],
+            language=xml_clean(item.language) or None, published=item.published, themes={},
+        )
+
+
+class TagPipeline:
+    """Themes from the config's rules, each with its reason."""
+
+    def __init__(self, compiled):
+        self.compiled = compiled
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
+
+    def process_item(self, item: Incoming) -> Incoming:
+        item.themes = tag(self.compiled, item.title, item.summary_text, item.categories)
+        return item
+
+
+class StorePipeline:
+    """Batched upserts: one transaction per batch, the rest flushed when the spider closes."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.store = resources.settings_store(crawler.settings)
+        self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
+        self.batch: list[Incoming] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item: Incoming) -> Incoming:
+        self.batch.append(item)
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the pending batch and count new and already-known items."""
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        new, seen = self.store.upsert(batch)
+        stats = self.crawler.stats
+        stats.inc_value("museumfeeds/items_new", new)
+        stats.inc_value("museumfeeds/items_seen", new + seen)

@@ -1,0 +1,36 @@
+"""Config, compiled themes and the store, loaded once per process and shared by every crawler in it."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from aggregator.config import Config, load_config
+from aggregator.store import Store
+from aggregator.tagging import CompiledTheme, compile_themes
+
+
+@lru_cache(maxsize=None)
+def config(path: str) -> Config:
+    """The validated config at this path."""
+    return load_config(path)
+
+
+@lru_cache(maxsize=None)
+def themes(path: str) -> tuple[CompiledTheme, ...]:
+    """The config's themes, compiled once."""
+    return compile_themes(config(path).themes)
+
+
+@lru_cache(maxsize=None)
+def store(url: str) -> Store:
+    """One Store (one engine) per database URL."""
+    return Store(url)
+
+
+def settings_config(settings) -> Config:
+    """The config named by the crawl settings."""
+    return config(settings.get("MUSEUMFEEDS_CONFIG", "config.yaml"))
+
+
+def settings_store(settings) -> Store:
+    """The store named by the crawl settings, else by the config."""
+    return store(settings.get("MUSEUMFEEDS_DB") or settings_config(settings).store_url)

@@ -1,0 +1,1 @@
+"""Spiders: one config-driven SiteSpider, one run per configured source."""
