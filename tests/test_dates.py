@@ -1,0 +1,56 @@
+"""Date styles seen on the real sites, parsed to aware datetimes (table-driven)."""
+from datetime import datetime, timezone
+
+import pytest
+
+from aggregator.dates import date_from_url, parse_date
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+CASES = [
+    # text, languages, order, expected (UTC ISO, or None)
+    ("July 18, 2023", ("en",), "DMY", "2023-07-18T00:00:00+00:00"),
+    ("noviembre 28, 2025", ("es",), "DMY", "2025-11-28T00:00:00+00:00"),
+    ("18 juillet 2023", ("fr",), "DMY", "2023-07-18T00:00:00+00:00"),
+    ("1er octobre 2024", ("fr",), "DMY", "2024-10-01T00:00:00+00:00"),
+    ("5 de mayo de 2024", ("es",), "DMY", "2024-05-05T00:00:00+00:00"),
+    ("27Jul2023", ("en",), "DMY", "2023-07-27T00:00:00+00:00"),
+    ("26 July", ("en",), "DMY", "2026-07-26T00:00:00+00:00"),
+    ("4 December", ("en",), "DMY", "2025-12-04T00:00:00+00:00"),  # no year, would be in the future: last year
+    ("Last update: 21 April 2022", ("en",), "DMY", "2022-04-21T00:00:00+00:00"),
+    ("Posted on Tuesday October 6, 2020", ("en",), "DMY", "2020-10-06T00:00:00+00:00"),
+    ("2022-06-27T09:22:18-04:00June 27th, 2022|Events|", ("en",), "DMY", "2022-06-27T13:22:18+00:00"),
+    ("13.1.2021", ("fi",), "DMY", "2021-01-13T00:00:00+00:00"),
+    ("30.10.2013 - UNESCO Office in Moscow", ("en",), "DMY", "2013-10-30T00:00:00+00:00"),
+    ("2021.02.11", ("ru",), "DMY", "2021-02-11T00:00:00+00:00"),
+    ("02/03/2024", ("en",), "DMY", "2024-03-02T00:00:00+00:00"),
+    ("02/03/2024", ("en",), "MDY", "2024-02-03T00:00:00+00:00"),
+    ("11. Juli 2024", ("de",), "DMY", "2024-07-11T00:00:00+00:00"),
+    ("24 апреля 2021", ("ru",), "DMY", "2021-04-24T00:00:00+00:00"),
+    ("Fri, 06 Mar 2026 22:34:39 +0000", ("en",), "DMY", "2026-03-06T22:34:39+00:00"),
+    ("il y a 2 jours", ("fr",), "DMY", "2026-11-19T00:00:00+00:00"),
+    ("2025", ("en",), "DMY", None),  # a bare year is no date (no false precision)
+    ("", ("en",), "DMY", None),
+    ("Read more", ("en",), "DMY", None),
+    ("31.02.2024", ("en",), "DMY", None),
+]
+
+
+@pytest.mark.parametrize("text,langs,order,expected", CASES)
+def test_parse_date(text, langs, order, expected):
+    got = parse_date(text, langs, order, "UTC", NOW)
+    assert (got.astimezone(timezone.utc).isoformat() if got else None) == expected
+
+
+def test_date_without_time_is_midnight_in_source_timezone():
+    got = parse_date("18 July 2023", ("en",), "DMY", "Europe/Paris", NOW)
+    assert got.isoformat() == "2023-07-18T00:00:00+02:00"
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("https://www.museumsassociation.org/museums-journal/news/2024/01/gaza/", "2024-01-01"),
+    ("https://www.aam-us.org/2024/11/26/slug/", "2024-11-26"),
+    ("https://icom.museum/en/news/slug/", None),
+])
+def test_date_from_url(url, expected):
+    got = date_from_url(url)
+    assert (got.date().isoformat() if got else None) == expected

@@ -1,0 +1,43 @@
+"""URL identity: the published link and the dedup key (table-driven)."""
+import pytest
+
+from aggregator.urls import clean_url, url_key
+
+CLEAN = [
+    ("https://www.unesco.org/en/articles/foo?hub=67817", "https://www.unesco.org/en/articles/foo"),
+    ("HTTP://Example.ORG:80/a/?utm_source=x&b=2&a=1#frag", "http://example.org/a/?b=2&a=1"),
+    ("https://example.org:443/a?fbclid=1&gclid=2&mc_eid=3", "https://example.org/a"),
+    ("https://example.org:8443/a", "https://example.org:8443/a"),
+    ("https://www.ne-mo.org/news?tx_news_pi1%5BcurrentPage%5D=2&cHash=abc",
+     "https://www.ne-mo.org/news?tx_news_pi1%5BcurrentPage%5D=2"),
+    ("https://example.org/a;jsessionid=ABC?x=1", "https://example.org/a?x=1"),
+]
+
+
+@pytest.mark.parametrize("url,expected", CLEAN)
+def test_clean_url(url, expected):
+    assert clean_url(url) == expected
+
+
+SAME = [
+    ("http://icom.museum/en/news/x/", "https://icom.museum/en/news/x"),
+    ("https://www.icom.museum/en/news/x/?utm_campaign=y", "https://icom.museum/en/news/x"),
+    ("https://ex.org/a?b=2&a=1", "https://ex.org/a?a=1&b=2"),
+    ("https://ex.org/a#section", "https://ex.org/a"),
+    ("https://ex.org:443/a", "https://ex.org/a"),
+]
+DIFFERENT = [
+    ("https://ex.org/a", "https://ex.org/b"),
+    ("https://ex.org/a?page=1", "https://ex.org/a?page=2"),
+    ("https://ex.org/a", "https://other.org/a"),
+]
+
+
+@pytest.mark.parametrize("a,b", SAME)
+def test_same_item(a, b):
+    assert url_key(a) == url_key(b)
+
+
+@pytest.mark.parametrize("a,b", DIFFERENT)
+def test_different_items(a, b):
+    assert url_key(a) != url_key(b)
