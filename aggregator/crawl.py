@@ -40,7 +40,7 @@ def crawl(config: Config, db_url: str, source_ids: list[str] | None = None, over
 
     ids = source_ids or [s.id for s in config.sources]
     settings = crawl_settings(config, db_url, overrides, log_level)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level)
     loader = ConfigSpiderLoader(settings)
     for sid in ids:

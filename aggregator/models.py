@@ -38,6 +38,7 @@ class Item(Base):
     url_key: Mapped[str] = mapped_column(String(1000), unique=True)
     url: Mapped[str] = mapped_column(Text)
     source_id: Mapped[str] = mapped_column(String(100), index=True)
+    source_priority: Mapped[int] = mapped_column(Integer, default=50)
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text, default="")
     image: Mapped[str | None] = mapped_column(Text)

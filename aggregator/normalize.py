@@ -12,6 +12,13 @@ NOT_XML = re.compile("[^\u0009\u000A\u000D\u0020-\u007E\u00A0-\uD7FF\uE000-\uFFF
 SUMMARY_TAGS = {"p", "br", "a", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "q", "cite", "abbr"}
 SUMMARY_ATTRS = {"a": {"href", "title"}, "abbr": {"title"}}
 MAX_SUMMARY = 2000
+# WordPress feed footers and "read more" links: boilerplate, not summary.
+BOILERPLATE = re.compile(
+    r"<p>\s*The post <a [^>]*>.*?</a> appeared first on <a [^>]*>.*?</a>\.?\s*</p>"
+    r"|The post .{1,300}? appeared first on .{1,200}?\.(?=\s*(?:<|$))"
+    r"|<a [^>]*>\s*(?:Read more|Continue reading|Weiterlesen|mehr erfahren|Lire la suite|En savoir plus|Leer más"
+    r"|Leggi tutto|Lees meer|Подробнее)\b[^<]*(?:<[^/][^>]*>[^<]*</[^>]+>[^<]*)*</a>",
+    re.IGNORECASE | re.DOTALL)
 
 
 def xml_clean(text: str | None) -> str:
@@ -42,7 +49,7 @@ def sanitize_html(fragment: str | None, base_url: str) -> str:
     cleaned = nh3.clean(xml_clean(fragment), tags=SUMMARY_TAGS, attributes=SUMMARY_ATTRS,
                         url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
                         attribute_filter=absolute, strip_comments=True)
-    cleaned = " ".join(cleaned.split())
+    cleaned = " ".join(BOILERPLATE.sub("", cleaned).split())
     if len(cleaned) > MAX_SUMMARY:
         cleaned = shorten_html(cleaned)
     return cleaned

@@ -55,6 +55,13 @@ class Incoming:
     language: str | None
     published: datetime | None
     themes: dict[str, str]
+    priority: int = 50
+
+    def outranks(self, item: Item) -> bool:
+        """Whether this sighting may set the item's content: the higher-priority source (then the lower id) owns it."""
+        if item.source_id is None or item.source_id == self.source_id:
+            return True
+        return (self.priority, item.source_id) > (item.source_priority, self.source_id)
 
     @property
     def content_hash(self) -> str:
@@ -99,10 +106,13 @@ class Store:
                             updated=now, content_hash="")
                 s.add(item)
             item.last_seen = now
+            if not inc.outranks(item):
+                continue
             if item.content_hash != inc.content_hash:
                 if item.content_hash:
                     item.updated = now
                 apply_content(item, inc)
+            item.source_id, item.source_priority = inc.source_id, inc.priority
             set_themes(item, inc.themes)
         return new, len(unique) - new
 
@@ -151,7 +161,7 @@ class Store:
 
 def apply_content(item: Item, inc: Incoming) -> None:
     """Copy what readers see from an incoming item."""
-    item.source_id, item.url, item.title, item.summary = inc.source_id, inc.url, inc.title, inc.summary
+    item.url, item.title, item.summary = inc.url, inc.title, inc.summary
     item.image, item.categories, item.language = inc.image, inc.categories, inc.language
     item.published, item.content_hash = inc.published, inc.content_hash
     ceiling = item.first_seen + timedelta(days=1)

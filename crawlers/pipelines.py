@@ -14,9 +14,12 @@ from crawlers.items import Teaser
 class NormalizePipeline:
     """Teaser -> Incoming: clean text, sanitised summary, canonical link and its identity key."""
 
+    def __init__(self, priorities: dict[str, int]):
+        self.priorities = priorities
+
     @classmethod
     def from_crawler(cls, crawler):
-        return cls()
+        return cls({s.id: s.priority for s in resources.settings_config(crawler.settings).sources})
 
     def process_item(self, item: Teaser) -> Incoming:
         title = clean_text(item.title)
@@ -30,6 +33,7 @@ class NormalizePipeline:
             summary_text=html_to_text(summary), image=image,
             categories=[c for c in (clean_text(c) for c in item.categories) if c],
             language=xml_clean(item.language) or None, published=item.published, themes={},
+            priority=self.priorities.get(item.source, 50),
         )
 
 

@@ -70,3 +70,18 @@ def test_runs_recorded_and_stale_run_marked_crashed(store_url):
         rows = {r.id: r for r in s.scalars(select(CrawlRun))}
     assert rows[stale].status == "crashed" and "ended before finishing" in rows[stale].reason
     assert store.last_runs()["src"].id == run and store.last_runs()["src"].items_new == 1
+
+
+def test_same_url_from_two_sources_is_owned_by_priority_not_by_order(store_url):
+    """Content comes from the higher-priority source whichever crawl stored it first; later runs change nothing."""
+    store = Store(store_url)
+    orders = {1: (("low", 10), ("high", 90)), 2: (("high", 90), ("low", 10))}
+    for n, order in orders.items():
+        for h, (sid, prio) in enumerate(order):
+            store.upsert([incoming(n, source_id=sid, priority=prio, title=f"from {sid}")], now=T0 + timedelta(hours=h))
+    before = {i.url_key: (i.source_id, i.title, i.updated) for i in store.latest()}
+    assert {k: v[:2] for k, v in before.items()} == {"ex.org/n/1": ("high", "from high"), "ex.org/n/2": ("high", "from high")}
+    for n, order in orders.items():
+        for sid, prio in order:
+            store.upsert([incoming(n, source_id=sid, priority=prio, title=f"from {sid}")], now=T0 + timedelta(days=2))
+    assert {i.url_key: (i.source_id, i.title, i.updated) for i in store.latest()} == before

@@ -24,8 +24,12 @@ def select(node: Selector, spec: str) -> SelectorList | list[Selector]:
 
 
 def text_of(node: Selector) -> str:
-    """Whitespace-collapsed text content of a node."""
-    return " ".join(node.xpath("string()").get("").split())
+    """Whitespace-collapsed text content of a node; a `<br>` separates words (`Practices<br>Webinar`)."""
+    root = node.root
+    if isinstance(root, str):
+        return " ".join(root.split())
+    parts = [n if isinstance(n, str) else " " for n in root.xpath(".//text() | .//br")]
+    return " ".join("".join(parts).split())
 
 
 def value(node: Selector, spec: str | None) -> str | None:

@@ -58,13 +58,14 @@ class ListingPage(Page):
 class ArticlePage(Page):
     """An article page: fills what its teaser lacked (date, summary, image) from `article` selectors or metadata."""
 
-    META_DATE = ('meta[property="article:published_time"]@content', "time@datetime",
-                 'meta[name="date"]@content', 'meta[itemprop="datePublished"]@content')
+    META_DATE = ('meta[property="article:published_time"]@content', '[itemprop="datePublished"]@datetime',
+                 'meta[itemprop="datePublished"]@content', "article time@datetime", "main time@datetime",
+                 'meta[name="date"]@content', "time@datetime")
 
     def complete(self, teaser: Teaser) -> Teaser:
         """The teaser with missing fields filled in from this page."""
         spec, src = self.source.article, self.source
-        if spec and spec.title and teaser.title.rstrip().endswith(("…", "...")):
+        if spec and spec.title and cut_off(teaser.title):
             teaser.title = value(self.sel, spec.title) or teaser.title
         if teaser.published is None:
             for css in ((spec.date,) if spec and spec.date else ()) + self.META_DATE:
@@ -72,11 +73,16 @@ class ArticlePage(Page):
                                               src.timezone, self.now)
                 if teaser.published:
                     break
-        if not teaser.summary:
+        if not teaser.summary or cut_off(teaser.summary):
             teaser.summary = (html_of(self.sel, spec.summary) if spec and spec.summary else None) or \
-                value(self.sel, 'meta[name="description"]@content') or ""
+                value(self.sel, 'meta[name="description"]@content') or teaser.summary
         if not teaser.image:
             teaser.image = self.absolute(value(self.sel, spec.image) if spec and spec.image else None) or \
                 self.absolute(value(self.sel, 'meta[property="og:image"]@content'))
         teaser.language = self.language
         return teaser
+
+
+def cut_off(text: str) -> bool:
+    """True for a listing's shortened text ("Museum sector organises support following…")."""
+    return text.rstrip().removesuffix("</p>").rstrip().endswith(("…", "...", "[…]", "[...]"))
