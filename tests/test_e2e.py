@@ -181,3 +181,18 @@ def test_scrapy_list_and_crawl_from_project_root(tmp_path, snapshot_server):
     assert crawl.returncode == 0, crawl.stderr
     store = Store(db)
     assert store.count() > 0 and store.last_runs()["nemo-news"].status == "ok"
+
+
+def test_feed_html_is_safe_and_links_absolute(demo):
+    """Every summary in every feed parsed with a tolerant HTML parser: no script, handlers or relative links."""
+    from bs4 import BeautifulSoup
+
+    for path in sorted(demo["out"].glob("*.atom")):
+        for entry in feedparser.parse(path.read_bytes(), sanitize_html=False).entries:
+            assert entry.link.startswith(("http://", "https://")), entry.link
+            soup = BeautifulSoup(entry.get("summary", ""), "html.parser")
+            assert not soup.find(["script", "style", "iframe", "object", "embed", "form"]), entry.link
+            for tag in soup.find_all(True):
+                assert not [a for a in tag.attrs if a.lower().startswith("on")], (entry.link, tag)
+                if tag.name == "a" and tag.get("href"):
+                    assert tag["href"].startswith(("http://", "https://", "mailto:")), (entry.link, tag)

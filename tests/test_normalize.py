@@ -37,3 +37,20 @@ def test_sanitize_is_xml_clean_and_bounded():
     out = sanitize_html("<p>a\x0bb</p>" + "word " * 2000, "https://x.org/")
     assert xml_clean(out) == out
     assert len(out) <= MAX_SUMMARY + 10
+
+
+BOILERPLATE = [
+    ('<p>Museums face the season. […]</p><p>The post <a href="https://www.aam-us.org/x/">Museums and X</a> appeared '
+     'first on <a href="https://www.aam-us.org">American Alliance of Museums</a>.</p>',
+     "<p>Museums face the season. […]</p>"),
+    ('Excerpt… <a class="more-link" href="https://www.aam-us.org/x/">Read More<span class="screen-reader-text"> '
+     '&#8220;Museums&#8221;</span></a>', "Excerpt…"),
+    ('Text <a href="/a">Weiterlesen</a>', "Text"),
+    ('A post about <a href="/a">reading more books</a>', 'A post about <a href="https://x.org/a" '
+     'rel="noopener noreferrer">reading more books</a>'),
+]
+
+
+@pytest.mark.parametrize("raw,expected", BOILERPLATE)
+def test_boilerplate_stripped(raw, expected):
+    assert sanitize_html(raw, "https://x.org/") == expected
