@@ -32,12 +32,15 @@ class Item(Base):
     """One announcement, stored once per canonical URL key; feed_id and first_seen never change."""
 
     __tablename__ = "items"
+    # Feeds read the newest N items overall or of one source: each is one index range scan.
+    __table_args__ = (Index("ix_items_sort", "sort_date", "id"),
+                      Index("ix_items_source_sort", "source_id", "sort_date", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[str] = mapped_column(String(80), unique=True)
     url_key: Mapped[str] = mapped_column(String(1000), unique=True)
     url: Mapped[str] = mapped_column(Text)
-    source_id: Mapped[str] = mapped_column(String(100), index=True)
+    source_id: Mapped[str] = mapped_column(String(100))
     source_priority: Mapped[int] = mapped_column(Integer, default=50)
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -48,7 +51,7 @@ class Item(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
-    sort_date: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sort_date: Mapped[datetime] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
 
     themes: Mapped[list[ItemTheme]] = relationship(back_populates="item", cascade="all, delete-orphan",
@@ -59,7 +62,7 @@ class ItemTheme(Base):
     """A theme given to an item, with the reason; sort_date is copied so a theme feed is one index scan."""
 
     __tablename__ = "item_themes"
-    __table_args__ = (Index("ix_item_themes_theme_sort", "theme", "sort_date"),)
+    __table_args__ = (Index("ix_item_themes_theme_sort", "theme", "sort_date", "item_id"),)
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
     theme: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -145,7 +145,7 @@ class Store:
         q = select(Item).options(selectinload(Item.themes))
         if theme:
             q = q.join(ItemTheme).where(ItemTheme.theme == theme).order_by(ItemTheme.sort_date.desc(),
-                                                                          Item.id.desc())
+                                                                          ItemTheme.item_id.desc())
         else:
             q = q.order_by(Item.sort_date.desc(), Item.id.desc())
         if source:

@@ -52,6 +52,11 @@ def jsonfeed(paths: list[Path]) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def opml(paths: list[Path]) -> None:
+    proc = run([sys.executable, "opml_check.py", *map(str, paths)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def newsboat_items(url: str) -> list[str]:
     """The ITEM lines newsboat stored for a feed URL."""
     if not shutil.which("newsboat"):

@@ -34,13 +34,19 @@ def demo(tmp_path_factory):
     db, out = f"sqlite:///{tmp}/demo.db", tmp / "feeds"
     first = museumfeeds("--db", db, "demo", "--no-serve", "--out", str(out))
     assert first.returncode == 0, first.stdout + first.stderr
-    snapshot1 = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    snapshot1 = feed_files(out)
     count1 = Store(db).count()
     second = museumfeeds("--db", db, "demo", "--no-serve", "--out", str(out))
     assert second.returncode == 0, second.stdout + second.stderr
-    snapshot2 = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    snapshot2 = feed_files(out)
     return {"db": db, "out": out, "runs": (first, second), "files": (snapshot1, snapshot2),
             "counts": (count1, Store(db).count())}
+
+
+def feed_files(out: Path) -> dict[str, bytes]:
+    """Every feed and the OPML list (the home page shows crawl times, so it changes with each run)."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.suffix in (".atom", ".rss", ".json", ".opml")}
 
 
 def expected_items(source_id: str) -> dict[str, dict]:
@@ -102,11 +108,13 @@ def test_second_run_changes_nothing(demo):
 def test_feeds_pass_validators(demo):
     feedcheck.require_tools()
     out = demo["out"]
-    atom, rss, js = sorted(out.glob("*.atom")), sorted(out.glob("*.rss")), sorted(out.glob("*.json"))
+    atom, rss, js = sorted(out.rglob("*.atom")), sorted(out.rglob("*.rss")), sorted(out.rglob("*.json"))
+    assert len(atom) == len(rss) == len(js) == 1 + len(CONFIG.themes) + len(CONFIG.sources)
     feedcheck.strict(atom + rss)
     feedcheck.jsonfeed(js)
     feedcheck.feedparser_check([str(p) for p in atom + rss])
     feedcheck.jing(atom)
+    feedcheck.opml([out / "feeds.opml"])
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +195,7 @@ def test_feed_html_is_safe_and_links_absolute(demo):
     """Every summary in every feed parsed with a tolerant HTML parser: no script, handlers or relative links."""
     from bs4 import BeautifulSoup
 
-    for path in sorted(demo["out"].glob("*.atom")):
+    for path in sorted(demo["out"].rglob("*.atom")):
         for entry in feedparser.parse(path.read_bytes(), sanitize_html=False).entries:
             assert entry.link.startswith(("http://", "https://")), entry.link
             soup = BeautifulSoup(entry.get("summary", ""), "html.parser")
