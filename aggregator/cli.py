@@ -37,6 +37,16 @@ def parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("serve", help="serve the feeds folder over HTTP")
     cmd.add_argument("--out", help="feeds folder (default: the config's feeds.out_dir)")
     add_server_options(cmd)
+    cmd = sub.add_parser("eval-tags", help="measure the theme rules on a labelled JSONL file",
+                         description="Tag each record (title, summary, lang, themes) with the configured rules and "
+                                     "print precision, recall and F1 per theme; the last line is micro-F1.")
+    cmd.add_argument("file", metavar="FILE.jsonl")
+    cmd.add_argument("--split", help="only records whose `split` is this (e.g. dev, held)")
+    cmd.add_argument("--errors", action="store_true", help="list the false positives and negatives")
+    sub.add_parser("retag", help="re-apply the current theme rules to every stored item")
+    cmd = sub.add_parser("explain", help="show an item, its themes and why they were given")
+    cmd.add_argument("item", help="feed id (urn:uuid:…), URL or numeric id")
+    cmd.add_argument("--json", action="store_true", help="machine-readable output")
     for name, help_text in (("sources", "list the configured sources"),
                             ("status", "show the last crawl of every source")):
         cmd = sub.add_parser(name, help=help_text)
@@ -59,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     from aggregator import commands
 
-    handler = getattr(commands, "cmd_" + args.command)
+    handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
     try:
         return handler(config, args)
     except commands.UsageError as exc:

@@ -158,3 +158,55 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
         print(f"{r['source']:<{width}}  {r['status']:<8}  {r['items_seen']:>5}  {r['items_new']:>5}  "
               f"{r['requests']:>8}  {r['reason']}")
     return EXIT_OK
+
+
+def cmd_eval_tags(config: Config, args: argparse.Namespace) -> int:
+    from aggregator.evaluate import LabelError, evaluate, read_labelled, report
+    from aggregator.tagging import compile_themes
+
+    try:
+        records = read_labelled(args.file, args.split)
+    except (OSError, LabelError) as exc:
+        raise UsageError(str(exc)) from None
+    counts = evaluate(compile_themes(config.themes), records)
+    if args.errors:
+        for theme, c in counts.items():
+            for line in c.errors:
+                print(f"{theme}: {line}")
+    print(f"{len(records)} labelled items" + (f" (split {args.split})" if args.split else ""))
+    print("\n".join(report(counts)))
+    return EXIT_OK
+
+
+def cmd_retag(config: Config, args: argparse.Namespace) -> int:
+    from aggregator.normalize import html_to_text
+    from aggregator.store import Store
+    from aggregator.tagging import compile_themes, tag
+
+    compiled = compile_themes(config.themes)
+    changed, added, removed = Store(db_url(config, args)).retag(
+        lambda item: tag(compiled, item.title, html_to_text(item.summary), item.categories or [], item.language))
+    print(f"retagged: {changed} items changed, {added} tags added, {removed} removed")
+    return EXIT_OK
+
+
+def cmd_explain(config: Config, args: argparse.Namespace) -> int:
+    from aggregator.store import Store
+
+    item = Store(db_url(config, args)).find(args.item)
+    if item is None:
+        raise UsageError(f"no stored item matches {args.item!r} (give a feed id, a URL or a numeric id)")
+    data = {"id": item.id, "feed_id": item.feed_id, "title": item.title, "url": item.url, "source": item.source_id,
+            "language": item.language, "published": item.published, "first_seen": item.first_seen,
+            "updated": item.updated, "categories": item.categories,
+            "themes": {t.theme: t.reason for t in item.themes}}
+    if args.json:
+        print_json(data)
+        return EXIT_OK
+    for key in ("title", "url", "source", "language", "published", "first_seen", "updated", "feed_id"):
+        print(f"{key + ':':<12}{data[key]}")
+    print(f"{'categories:':<12}{', '.join(item.categories or []) or '-'}")
+    print("themes:" if data["themes"] else "themes:     none")
+    for theme, why in data["themes"].items():
+        print(f"  {theme}: {why}")
+    return EXIT_OK

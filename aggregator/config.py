@@ -76,12 +76,13 @@ class Source:
 
 @dataclass(frozen=True)
 class Theme:
-    """A theme: terms per language, exclusions, and source categories that imply it."""
+    """A theme: strong and weak terms per language, exclusions, and source categories that imply it."""
 
     id: str
     title: str
     scope: str = ""
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    weak: dict[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
     categories: tuple[str, ...] = ()
 

@@ -233,7 +233,7 @@ def check_css(node: Node, key: str, css: str) -> None:
         node.fail(node.sub(key), f"invalid CSS selector {css!r}: {exc}")
 
 
-THEME_KEYS = {"title", "scope", "terms", "exclude", "categories"}
+THEME_KEYS = {"title", "scope", "terms", "weak", "exclude", "categories"}
 
 
 def build_themes(root: Node) -> tuple[Theme, ...]:
@@ -244,8 +244,8 @@ def build_themes(root: Node) -> tuple[Theme, ...]:
         if not isinstance(tid, str) or not THEME_ID.match(tid):
             root.fail(f"themes.{tid}", "theme ids must be lower-case letters, digits and dashes")
         node = Node(root.file, f"themes.{tid}", body, THEME_KEYS)
-        out.append(Theme(tid, node.get("title", str, tid), node.get("scope", str, ""),
-                         lang_terms(node, "terms"), lang_terms(node, "exclude"), node.str_list("categories")))
+        out.append(Theme(tid, node.get("title", str, tid), node.get("scope", str, ""), lang_terms(node, "terms"),
+                         lang_terms(node, "weak"), lang_terms(node, "exclude"), node.str_list("categories")))
     return tuple(out)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
-from aggregator.config import Config
+from aggregator.config import Config, Source
 from aggregator.feedformats import MEDIA_TYPES
 from aggregator.models import CrawlRun, Item
 
@@ -17,7 +18,7 @@ CSS = """
 *{box-sizing:border-box}body{margin:0;font:1rem/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 a{color:var(--link)}a:focus-visible{outline:3px solid #f5a623;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
-header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}h1{font-size:1.8rem;margin:.5rem 0}
+header,main,footer{max-width:60rem;margin:0 auto;padding:0 1rem 1rem}main>section:first-child h2{margin-top:.5rem}h1{font-size:1.8rem;margin:.5rem 0}
 h2{font-size:1.35rem;border-bottom:1px solid var(--line);padding-bottom:.25rem;margin-top:2rem}h3{font-size:1.1rem;margin:.25rem 0}
 .feeds{list-style:none;padding:0;display:grid;gap:.75rem;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr))}
 .feeds li{border:1px solid var(--line);border-radius:.5rem;padding:.75rem}.feeds p{margin:.25rem 0;color:var(--muted)}
@@ -61,13 +62,13 @@ def autodiscovery(config: Config) -> str:
     for name, label in [("all", "All news")] + [(t.id, t.title) for t in config.themes]:
         for fmt in config.feeds.formats:
             out.append(f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" title="{escape(label)} ({FORMAT_NAMES[fmt]})" '
-                       f'href="{escape(config.feeds.base_url + name + "." + fmt)}">\n')
+                       f'href="{escape(name + "." + fmt)}">\n')
     return "".join(out)
 
 
 def links(config: Config, path: str, label: str) -> str:
     """Subscribe links to one feed in every format, each with a name that makes sense out of context."""
-    return "".join(f'<a href="{escape(config.feeds.base_url + path + "." + fmt)}" '
+    return "".join(f'<a href="{escape(path + "." + fmt)}" '
                    f'aria-label="{escape(label)}: {FORMAT_NAMES[fmt]} feed">{FORMAT_NAMES[fmt]}</a>'
                    for fmt in config.feeds.formats)
 
@@ -79,30 +80,31 @@ def subscribe_section(config: Config) -> str:
     items = "".join(f'<li><h3 id="feed-{escape(fid)}">{escape(title)}</h3><p>{escape(scope)}</p>'
                     f'<p class="subscribe">{links(config, fid, title)}</p></li>\n' for fid, title, scope in cards)
     return (f'<section aria-labelledby="subscribe"><h2 id="subscribe">Subscribe</h2>\n<ul class="feeds">\n{items}'
-            f'</ul>\n<p>Everything at once: <a href="{escape(config.feeds.base_url)}feeds.opml">OPML file of all '
+            f'</ul>\n<p>Everything at once: <a href="feeds.opml">OPML file of all '
             "feeds</a>, grouped by theme and by source, to import into your reader.</p>\n</section>\n")
 
 
 def latest_sections(config: Config, data: PageData) -> str:
     """The newest items of each theme, with their theme badges and sources."""
-    names = {s.id: s.name for s in config.sources}
+    sources = {s.id: s for s in config.sources}
     titles = {t.id: t.title for t in config.themes}
     out = []
     for theme in config.themes:
-        rows = "".join(item_row(i, names, titles) for i in data.latest.get(theme.id, []))
+        rows = "".join(item_row(i, sources, titles) for i in data.latest.get(theme.id, []))
         rows = rows or "<li>No items yet.</li>"
         out.append(f'<section aria-labelledby="latest-{theme.id}"><h2 id="latest-{theme.id}">Latest: '
                    f'{escape(theme.title)}</h2>\n<ul class="items">\n{rows}</ul>\n</section>\n')
     return "".join(out)
 
 
-def item_row(item: Item, names: dict[str, str], titles: dict[str, str]) -> str:
-    """One item: linked title, source, date and theme badges."""
-    when = item.published or item.first_seen
+def item_row(item: Item, sources: dict[str, Source], titles: dict[str, str]) -> str:
+    """One item: linked title, source, date (in the source's timezone, as the site shows it) and theme badges."""
+    src = sources.get(item.source_id)
+    when = (item.published or item.first_seen).astimezone(ZoneInfo(src.timezone if src else "UTC"))
     lang = f' lang="{escape(item.language)}"' if item.language else ""
     badges = "".join(f'<span class="badge">{escape(titles.get(t.theme, t.theme))}</span>' for t in item.themes)
     return (f'<li><a href="{escape(item.url)}"{lang}>{escape(item.title)}</a><br>'
-            f'<span class="meta">{escape(names.get(item.source_id, item.source_id))} · '
+            f'<span class="meta">{escape(src.name if src else item.source_id)} · '
             f'<time datetime="{when.date().isoformat()}">{human_date(when)}</time></span> '
             f'<span class="visually-hidden">Themes:</span> {badges}</li>\n')
 

@@ -153,6 +153,39 @@ class Store:
         with self.session() as s:
             return list(s.scalars(q.limit(limit)))
 
+    def find(self, ref: str) -> Item | None:
+        """An item by feed id, URL (any variant with the same identity key) or numeric id."""
+        from aggregator.urls import url_key
+
+        with self.session() as s:
+            q = select(Item).options(selectinload(Item.themes))
+            if ref.isdigit():
+                return s.scalar(q.where(Item.id == int(ref)))
+            found = s.scalar(q.where(Item.feed_id == ref))
+            if found is None and ref.startswith(("http://", "https://")):
+                found = s.scalar(q.where(Item.url_key == url_key(ref)))
+            return found
+
+    def retag(self, tagger, chunk: int = 2000) -> tuple[int, int, int]:
+        """Apply `tagger(item) -> {theme: reason}` to every item; returns (items changed, tags added, removed)."""
+        changed = added = removed = 0
+        last_id = 0
+        while True:
+            with self.session.begin() as s:
+                items = list(s.scalars(select(Item).where(Item.id > last_id).order_by(Item.id).limit(chunk)
+                                       .options(selectinload(Item.themes))))
+                for item in items:
+                    before = {t.theme: t.reason for t in item.themes}
+                    after = tagger(item)
+                    if after != before:
+                        changed += 1
+                        added += len(set(after) - set(before))
+                        removed += len(set(before) - set(after))
+                        set_themes(item, after)
+            if len(items) < chunk:
+                return changed, added, removed
+            last_id = items[-1].id
+
     def count(self) -> int:
         """Number of stored items."""
         with self.session() as s:

@@ -48,7 +48,7 @@ class TagPipeline:
         return cls(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
 
     def process_item(self, item: Incoming) -> Incoming:
-        item.themes = tag(self.compiled, item.title, item.summary_text, item.categories)
+        item.themes = tag(self.compiled, item.title, item.summary_text, item.categories, item.language)
         return item
 
 

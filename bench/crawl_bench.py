@@ -1,0 +1,264 @@
+"""Crawl throughput benchmark: the full museumfeeds pipeline against a bare Scrapy spider, alternating.
+
+    .venv/bin/python bench/crawl_bench.py                # 3000 pages, 8 sections, 2 rounds (~2-3 min)
+    .venv/bin/python bench/crawl_bench.py --profile      # and a cProfile + py-spy profile of one full run
+
+1. Generates (once; reused while the spec is unchanged) a mirror of `--pages` listing pages of ~37 KB with 20
+   teasers each, split into `--sections` independent paginated listings (bench/mirror.py).
+2. Serves it on 127.0.0.1 from a separate process (bench/server.py), pinned to its own CPU.
+3. Alternates full / bare / full / bare ... (`--rounds` pairs), each crawl in a fresh process pinned to the
+   other CPU (bench/runner.py): `full` is aggregator.crawl.crawl() over a generated config with one source per
+   section (the themes copied from config.yaml) and a fresh SQLite file; `bare` (bench/bare_spider.py) only
+   follows the same pager links from the same start URLs. Both get the same Scrapy settings.
+4. Prints pages per minute of each run (listing pages fetched / crawl window, from Scrapy's own stats), the
+   medians and their ratio full/bare, and checks that every full run stored pages x 20 items.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+
+from bench.mirror import LIST_SELECTORS, NEXT_PAGE, TEASERS_PER_PAGE, MirrorSpec, generate, section_lang  # noqa: E402
+
+PY = sys.executable
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+class Server:
+    """bench/server.py in a child process."""
+
+    def __init__(self, root: Path, kind: str, cpu: int | None):
+        cmd = [PY, str(BENCH / "server.py"), str(root), "--kind", kind]
+        if cpu is not None:
+            cmd += ["--cpu", str(cpu)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise SystemExit(f"server did not start: {line!r}")
+        self.port = int(line.split()[1])
+
+    def cpu(self) -> float:
+        return proc_cpu(self.proc.pid)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def write_config(path: Path, port: int, spec: MirrorSpec, themes_from: Path) -> None:
+    """A museumfeeds config: the real themes, one listing source per mirror section."""
+    themes = yaml.safe_load(themes_from.read_text(encoding="utf-8"))["themes"]
+    sources = []
+    for section in range(spec.sections):
+        lang = section_lang(section)
+        sources.append({
+            "id": f"bench-{section}", "name": f"Bench section {section}", "org": "Bench",
+            "url": f"http://127.0.0.1:{port}/section{section}/",
+            "languages": [lang] if lang == "en" else [lang, "en"],
+            "list": dict(LIST_SELECTORS), "next_page": NEXT_PAGE, "max_pages": spec.pages_in(section),
+            "follow": False, "date_order": "MDY" if lang == "en" else "DMY",
+        })
+    data = {"store": {"url": "sqlite:///unused.db"}, "crawl": {"timeout": 30}, "themes": themes,
+            "sources": sources}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def summarise(stats_file: Path) -> dict:
+    """Pages and crawl window over all crawlers of a run: first spider opened .. last spider closed."""
+    rows = [json.loads(line) for line in stats_file.read_text().splitlines() if line.strip()]
+    start = min(r["start_time"] for r in rows)
+    end = max(r["finish_time"] for r in rows)
+    get = lambda key: sum(r.get(key, 0) for r in rows)  # noqa: E731
+    return {"crawlers": len(rows), "pages": get("response_received_count"), "window": end - start,
+            "bytes": get("downloader/response_bytes"), "items": get("item_scraped_count"),
+            "listing_pages": get("museumfeeds/listing_pages"), "teasers": get("museumfeeds/teasers"),
+            "reasons": sorted({r.get("finish_reason") for r in rows})}
+
+
+def run_once(mode: str, n: int, args, config: Path, server: Server, runs_dir: Path,
+             profile: str | None = None, wrap: list[str] | None = None) -> dict:
+    """One crawl in a fresh process; its numbers."""
+    tag = f"{n:02d}-{mode}"
+    stats, result = runs_dir / f"{tag}.stats.jsonl", runs_dir / f"{tag}.result.json"
+    db = runs_dir / f"{tag}.db"
+    for p in (stats, result, db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        p.unlink(missing_ok=True)
+    cmd = [PY, str(BENCH / "runner.py"), mode, "--config", str(config), "--db", f"sqlite:///{db}",
+           "--stats", str(stats), "--result", str(result)]
+    if args.crawler_cpu is not None:
+        cmd += ["--cpu", str(args.crawler_cpu)]
+    if mode == "bare" and args.bare_per_source:
+        cmd.append("--bare-per-source")
+    if profile:
+        cmd += ["--profile", profile]
+    server_cpu0, t0 = server.cpu(), time.monotonic()
+    proc = subprocess.run((wrap or []) + cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    server_cpu = server.cpu() - server_cpu0
+    if proc.returncode != 0 or not result.exists():
+        raise SystemExit(f"{mode} run failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    out = {"mode": mode, **summarise(stats), **json.loads(result.read_text()), "wall": wall,
+           "server_cpu": server_cpu, "stderr": proc.stderr.strip()[-2000:]}
+    out["ppm"] = out["pages"] / out["window"] * 60
+    out["crawler_cpu_pct"] = 100 * (out["cpu_user"] + out["cpu_sys"]) / out["process_wall"]
+    out["server_cpu_pct"] = 100 * server_cpu / wall
+    if not args.keep_db:
+        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+    return out
+
+
+def check(run: dict, spec: MirrorSpec) -> list[str]:
+    """What is wrong with a run (empty when all pages were fetched and, for full, every item stored)."""
+    problems = []
+    if run["pages"] != spec.pages:
+        problems.append(f"fetched {run['pages']} pages, expected {spec.pages}")
+    if run["mode"] == "full":
+        want = spec.pages * TEASERS_PER_PAGE
+        if run["stored_items"] != want:
+            problems.append(f"stored {run['stored_items']} items, expected {want}")
+        if run["listing_pages"] != spec.pages:
+            problems.append(f"read {run['listing_pages']} listing pages, expected {spec.pages}")
+        bad = [s for s in run["sources"] if s["status"] != "ok"]
+        if bad:
+            problems.append(f"source runs not ok: {bad[:2]}")
+    if run["reasons"] != ["finished"]:
+        problems.append(f"finish reasons {run['reasons']}")
+    return problems
+
+
+def line(run: dict) -> str:
+    extra = f"  stored {run['stored_items']:>6}" if run["mode"] == "full" else ""
+    return (f"  {run['mode']:<4}  {run['pages']:>5} pages in {run['window']:6.2f} s  = {run['ppm']:8.0f} pages/min"
+            f"  (crawler CPU {run['crawler_cpu_pct']:3.0f} %, server CPU {run['server_cpu_pct']:3.0f} %,"
+            f" process {run['process_wall']:5.1f} s){extra}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Full pipeline vs bare Scrapy spider, pages per minute.")
+    ap.add_argument("--pages", type=int, default=3000, help="total listing pages in the mirror (default 3000)")
+    ap.add_argument("--sections", type=int, default=8, help="independent paginated listings (default 8)")
+    ap.add_argument("--rounds", type=int, default=2, help="full/bare alternations (default 2)")
+    ap.add_argument("--out", type=Path, default=BENCH / "out", help="work folder (default bench/out/)")
+    ap.add_argument("--server", choices=("asyncio", "snapshot"), default="asyncio",
+                    help="asyncio: in-memory stdlib server (default); snapshot: aggregator.snapshot.SnapshotServer")
+    ap.add_argument("--crawler-cpu", type=int, default=0, help="CPU the crawl processes are pinned to (default 0)")
+    ap.add_argument("--server-cpu", type=int, default=1, help="CPU the server is pinned to (default 1)")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
+    ap.add_argument("--bare-per-source", action="store_true",
+                    help="run the bare spider as one crawler per section, as crawl() runs one per source")
+    ap.add_argument("--modes", default="full,bare",
+                    help="modes to alternate, comma-separated (default full,bare; `bare` alone to test a server)")
+    ap.add_argument("--themes-from", type=Path, default=ROOT / "config.yaml", help="config whose themes to use")
+    ap.add_argument("--profile", action="store_true",
+                    help="after the rounds, profile one full run with cProfile (and py-spy when installed)")
+    ap.add_argument("--keep-db", action="store_true", help="keep each full run's SQLite file")
+    args = ap.parse_args()
+    if args.no_pin or len(os.sched_getaffinity(0)) < 2:
+        args.crawler_cpu = args.server_cpu = None
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or set(modes) - {"full", "bare"}:
+        ap.error("--modes takes full and/or bare")
+    spec = MirrorSpec(args.pages, args.sections)
+    if not 1 <= spec.pages_in(0) <= 1000:
+        ap.error("pages per section must be 1..1000 (a source's max_pages is at most 1000)")
+
+    out = args.out.resolve()
+    runs_dir = out / "runs"
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(runs_dir, ignore_errors=True)
+    runs_dir.mkdir()
+    t0 = time.monotonic()
+    manifest = generate(out / "mirror", spec)
+    print(f"mirror: {spec.pages} pages x {TEASERS_PER_PAGE} teasers in {spec.sections} sections, "
+          f"{manifest['bytes'] / spec.pages / 1024:.1f} KB/page avg ({time.monotonic() - t0:.1f} s)")
+    server = Server(out / "mirror", args.server, args.server_cpu)
+    pin = "not pinned" if args.crawler_cpu is None else f"crawler on CPU {args.crawler_cpu}, " \
+                                                      f"server on CPU {args.server_cpu}"
+    print(f"server: {args.server} on 127.0.0.1:{server.port} ({pin}); Python {sys.version.split()[0]}")
+    config = out / "bench-config.yaml"
+    write_config(config, server.port, spec, args.themes_from)
+    runs: list[dict] = []
+    try:
+        n = 0
+        for rnd in range(1, args.rounds + 1):
+            print(f"round {rnd}/{args.rounds}")
+            for mode in modes:
+                n += 1
+                run = run_once(mode, n, args, config, server, runs_dir)
+                runs.append(run)
+                print(line(run), flush=True)
+                for problem in check(run, spec):
+                    print(f"    !! {problem}")
+        full = [r["ppm"] for r in runs if r["mode"] == "full"]
+        bare = [r["ppm"] for r in runs if r["mode"] == "bare"]
+        med = lambda xs: statistics.median(xs) if xs else None  # noqa: E731
+        print("result")
+        if full:
+            print(f"  full pipeline  median {med(full):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in full)})")
+        if bare:
+            print(f"  bare spider    median {med(bare):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in bare)})")
+        ratio = med(full) / med(bare) if full and bare else None
+        if ratio is not None:
+            pairs = [f / b for f, b in zip(full, bare)]
+            print(f"  ratio full/bare = {ratio:.2f}   (per round: {', '.join(f'{x:.2f}' for x in pairs)};"
+                  " goal >= 0.5)")
+        ok = all(not check(r, spec) for r in runs)
+        print(f"  sanity: {'every run fetched all pages; every full run stored pages x 20 items' if ok else 'FAILED'}")
+        summary = {"pages": spec.pages, "sections": spec.sections, "server": args.server,
+                   "pinned": args.crawler_cpu is not None, "full_ppm": full, "bare_ppm": bare,
+                   "full_median": med(full), "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
+                   "runs": [{k: v for k, v in r.items() if k != "stderr"} for r in runs]}
+        (out / "results.json").write_text(json.dumps(summary, indent=1, default=str))
+        if args.profile:
+            profile_run(args, config, server, runs_dir, out, n + 1)
+    finally:
+        server.stop()
+    if not ok:
+        sys.exit(1)
+
+
+def profile_run(args, config: Path, server: Server, runs_dir: Path, out: Path, n: int) -> None:
+    """One full run under cProfile, and one under py-spy (sampling; little overhead) if it is installed."""
+    from bench.profile_report import report_cprofile, report_pyspy
+
+    prof = out / "full.prof"
+    run = run_once("full", n, args, config, server, runs_dir, profile=str(prof))
+    print(f"profile (cProfile; its overhead slows the run to {run['ppm']:.0f} pages/min): {prof}")
+    report_cprofile(prof)
+    pyspy = shutil.which("py-spy") or str(Path(PY).parent / "py-spy")
+    if Path(pyspy).exists():
+        raw = out / "full.pyspy.txt"
+        wrap = [pyspy, "record", "--rate", "200", "--format", "raw", "--nolineno", "-o", str(raw), "--"]
+        run = run_once("full", n + 1, args, config, server, runs_dir, wrap=wrap)
+        print(f"profile (py-spy at 200 Hz; run at {run['ppm']:.0f} pages/min): {raw}")
+        report_pyspy(raw)
+    else:
+        print("py-spy not installed (.venv/bin/pip install py-spy): sampling profile skipped")
+
+
+if __name__ == "__main__":
+    main()
