@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aggregator.tagging import CompiledTheme, tag
+from aggregator.tagging import Compiled, tag
 
 
 class LabelError(ValueError):
@@ -52,9 +52,9 @@ def read_labelled(path: str | Path, split: str | None = None) -> list[dict]:
     return out
 
 
-def evaluate(compiled: tuple[CompiledTheme, ...], records: list[dict]) -> dict[str, Counts]:
+def evaluate(compiled: Compiled, records: list[dict]) -> dict[str, Counts]:
     """Counts per theme over the records."""
-    counts = {t.id: Counts() for t in compiled}
+    counts = {theme: Counts() for theme in compiled.themes}
     for rec in records:
         got = set(tag(compiled, rec.get("title", ""), rec.get("summary", ""), rec.get("categories", []),
                       rec.get("lang")))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from html import escape
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -95,8 +96,9 @@ def add_entry(fg: FeedGenerator, ctx: FeedContext, item: Item) -> None:
     fe.id(item.feed_id)
     fe.title(item.title)
     fe.link(href=item.url, rel="alternate")
-    if item.summary:
-        fe.summary(item.summary, type="html")
+    summary = entry_html(ctx, item)
+    if summary:
+        fe.summary(summary, type="html")
     fe.published(item.published or item.first_seen)
     fe.updated(item.updated)
     source_name = ctx.source_names.get(item.source_id, item.source_id)
@@ -110,6 +112,14 @@ def add_entry(fg: FeedGenerator, ctx: FeedContext, item: Item) -> None:
     for theme in item.themes:
         fe.category(term=theme.theme, scheme=ctx.base_url + "themes/",
                     label=ctx.theme_titles.get(theme.theme, theme.theme))
+
+
+def entry_html(ctx: FeedContext, item: Item) -> str:
+    """The sanitised summary, then a short line saying which themes the item got and why."""
+    if not item.themes:
+        return item.summary or ""
+    reasons = "; ".join(f"{ctx.theme_titles.get(t.theme, t.theme)} ({t.reason})" for t in item.themes)
+    return f"{item.summary or ''}<p><small>Tagged: {escape(reasons, quote=False)}</small></p>"
 
 
 def image_type(url: str) -> str:
@@ -141,7 +151,7 @@ def render_json(ctx: FeedContext, items: list[Item]) -> bytes:
 def json_item(ctx: FeedContext, item: Item) -> dict:
     """One JSON Feed item."""
     out = {"id": item.feed_id, "url": item.url, "title": item.title,
-           "content_html": item.summary or "", "summary": html_to_text(item.summary)[:500],
+           "content_html": entry_html(ctx, item), "summary": html_to_text(item.summary)[:500],
            "date_published": (item.published or item.first_seen).isoformat(),
            "date_modified": item.updated.isoformat(),
            "authors": [{"name": ctx.source_names.get(item.source_id, item.source_id)}],

@@ -2,125 +2,182 @@
 
 A theme is given when an item's score reaches 2: a strong term counts 2 wherever it stands, a weak term
 counts 2 in the title and 1 in the summary (each distinct term once), a mapped source category counts 2.
-Excluded phrases are blanked out before matching, so "open access" never reads as "access". Matching
-ignores case and accents, except for terms written in capitals (AI, VR, LSF): those are acronyms and
-match only in capitals, so Italian "ai" is not "AI".
+Excluded phrases are blanked out for their theme, so "open access" never reads as accessibility. Matching
+ignores case and accents, except for terms written in capitals (AI, VR, LSF): those are acronyms and match
+only in capitals, so Italian "ai" is not "AI". Items are matched with the terms of their language plus
+English, or of every language when the language is unknown or has no terms.
+
+Speed: all themes' terms of one language form one trie-shaped regex (one scan per field), and each matched
+span is mapped back to its themes and terms through a cache.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from aggregator.config import Theme
+from aggregator.trie import SEP_RE, trie_regex, units
 
 COMBINING = re.compile(r"[\u0300-\u036f]")
 THRESHOLD = 2
+ANY = "*"
+FIELD_BREAK = "\n|\n"
 
 
 def fold(text: str, keep_case: bool = False) -> str:
     """Accent-insensitive and (unless keep_case) case-insensitive form: `Numérisation` -> `numerisation`."""
     text = text if keep_case else text.casefold()
+    if text.isascii():
+        return text
     return COMBINING.sub("", unicodedata.normalize("NFD", text)).replace("’", "'")
 
 
 def is_acronym(term: str) -> bool:
-    """`AI`, `VR`, `3D`, `LSF`: capitals (and digits), at least one capital letter."""
+    """`AI`, `VR`, `3D`, `LSF`: capitals (and digits), at least one capital letter, one word."""
     return term.upper() == term and any(c.isalpha() for c in term) and " " not in term.strip()
 
 
-def term_pattern(term: str, keep_case: bool = False) -> str:
-    """A term as a regex: whole words, `*` at a word's end allows any ending, spaces match space or dash."""
-    parts = []
-    for word in fold(term, keep_case).split():
-        stem = re.escape(word.rstrip("*"))
-        parts.append(stem + (r"\w*" if word.endswith("*") else ""))
-    return r"[\s\-«»\"'“”„]+".join(parts)
+def words(term: str, keep_case: bool) -> list[tuple[str, bool]]:
+    """A term's words, folded, each with whether it ends in the `*` wildcard."""
+    return [(w.rstrip("*"), w.endswith("*")) for w in fold(term, keep_case).split()]
 
 
-def alternation(terms: dict[str, tuple[str, ...]], acronyms: bool = False) -> re.Pattern | None:
-    """One whole-word regex over every term of every language (or only the acronyms), longest first."""
-    flat = sorted({t for ts in terms.values() for t in ts if t.strip() and is_acronym(t) == acronyms},
-                  key=len, reverse=True)
-    if not flat:
-        return None
-    return re.compile(r"(?<!\w)(" + "|".join(term_pattern(t, acronyms) for t in flat) + r")(?!\w)")
+def term_regex(term: str, keep_case: bool) -> re.Pattern:
+    """One term alone, as a whole-word regex (used to map a matched span back to its terms)."""
+    body = SEP_RE.join(re.escape(w) + (r"\w*" if wild else "") for w, wild in words(term, keep_case))
+    return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
 @dataclass(frozen=True)
-class Matchers:
-    """Strong and weak term regexes for one language: (words, acronyms) each."""
+class Term:
+    """One configured term: its theme, its points (strong 2, weak 1 or 2 by field), its text and regex.
 
-    strong: tuple[re.Pattern | None, re.Pattern | None]
-    weak: tuple[re.Pattern | None, re.Pattern | None]
+    An exclusion is a Term too (`exclude=True`): it blocks its theme wherever it overlaps a match.
+    """
+
+    theme: str
+    strong: bool
+    text: str
+    regex: re.Pattern
+    exclude: bool = False
+
+
+@dataclass
+class Matcher:
+    """All themes' terms of one language (words or acronyms): one scan, then cached span -> terms."""
+
+    terms: list[Term]
+    regex: re.Pattern | None = None
+    cache: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.terms:
+            seqs = [units(words(t.text, is_acronym(t.text))) for t in self.terms]
+            self.regex = re.compile(r"(?<!\w)(?:" + trie_regex(seqs) + r")(?!\w)")
+
+    def spans(self, text: str) -> list[tuple[int, int, Hit]]:
+        """Every matched span with what it means (cached per distinct span text)."""
+        if self.regex is None:
+            return []
+        out = []
+        for m in self.regex.finditer(text):
+            hit = m.group(0)
+            found = self.cache.get(hit)
+            if found is None:
+                found = self.cache[hit] = Hit.of(hit, [t for t in self.terms if t.regex.search(hit)])
+            out.append((m.start(), m.end(), found))
+        return out
 
 
 @dataclass(frozen=True)
-class CompiledTheme:
-    """One theme's matchers: per item language, and over all languages for items of unknown language."""
+class Hit:
+    """What one matched span means: per theme its best term (strong first) and label; excluded themes."""
 
-    id: str
-    by_lang: dict[str, Matchers]
-    any_lang: Matchers
-    exclude: re.Pattern | None
-    categories: frozenset[str]
+    best: tuple[tuple[str, bool, str], ...]  # (theme, strong, label)
+    excludes: frozenset[str]
 
-    def matchers(self, language: str | None) -> Matchers:
-        """Terms of the item's language plus English (loanwords travel); every language when unknown or unlisted."""
-        return self.by_lang.get((language or "").split("-")[0].lower(), self.any_lang)
-
-
-def matchers(strong: dict[str, tuple[str, ...]], weak: dict[str, tuple[str, ...]]) -> Matchers:
-    return Matchers((alternation(strong), alternation(strong, True)), (alternation(weak), alternation(weak, True)))
+    @classmethod
+    def of(cls, hit: str, terms: list[Term]) -> Hit:
+        best: dict[str, Term] = {}
+        for term in terms:
+            if not term.exclude and (term.theme not in best or term.strong > best[term.theme].strong):
+                best[term.theme] = term
+        labels = tuple((th, t.strong, " ".join(t.regex.search(hit).group(0).split())) for th, t in best.items())
+        return cls(labels, frozenset(t.theme for t in terms if t.exclude))
 
 
-def compile_themes(themes: tuple[Theme, ...]) -> tuple[CompiledTheme, ...]:
+@dataclass(frozen=True)
+class Compiled:
+    """Every theme compiled: (words + exclusions, acronyms) matchers per language; categories per theme."""
+
+    themes: tuple[str, ...]
+    by_lang: dict[str, tuple[Matcher, Matcher]]
+    categories: dict[str, str]
+
+    def matchers(self, language: str | None) -> tuple[Matcher, Matcher]:
+        return self.by_lang.get((language or "").split("-")[0].lower(), self.by_lang[ANY])
+
+
+def compile_themes(themes: tuple[Theme, ...]) -> Compiled:
     """Compile every theme once."""
-    out = []
-    for t in themes:
-        langs = set(t.terms) | set(t.weak)
-        by_lang = {lang: matchers(only(t.terms, lang), only(t.weak, lang)) for lang in langs}
-        out.append(CompiledTheme(t.id, by_lang, matchers(t.terms, t.weak), alternation(t.exclude),
-                                 frozenset(fold(c) for c in t.categories)))
-    return tuple(out)
+    langs = {lang for t in themes for lang in (*t.terms, *t.weak)}
+    excludes = [Term(t.id, True, x, term_regex(x, False), exclude=True)
+                for t in themes for xs in t.exclude.values() for x in xs if x.strip()]
+    by_lang = {lang: lang_matchers(themes, excludes, lambda k, lang=lang: k in (lang, "en")) for lang in langs}
+    by_lang[ANY] = lang_matchers(themes, excludes, lambda k: True)
+    cats = {fold(c): t.id for t in themes for c in t.categories}
+    return Compiled(tuple(t.id for t in themes), by_lang, cats)
 
 
-def only(terms: dict[str, tuple[str, ...]], lang: str) -> dict[str, tuple[str, ...]]:
-    """The terms of one language and of English."""
-    return {k: v for k, v in terms.items() if k in (lang, "en")}
+def lang_matchers(themes: tuple[Theme, ...], excludes: list[Term], wanted) -> tuple[Matcher, Matcher]:
+    """(words and exclusions, acronyms) matchers over the terms of the wanted languages."""
+    terms = [Term(t.id, strong, x, term_regex(x, is_acronym(x)))
+             for t in themes for strong, table in ((True, t.terms), (False, t.weak))
+             for lang, xs in table.items() if wanted(lang) for x in xs if x.strip()]
+    plain = [t for t in terms if not is_acronym(t.text)] + excludes
+    return Matcher(plain), Matcher([t for t in terms if is_acronym(t.text)])
 
 
-def tag(compiled: tuple[CompiledTheme, ...], title: str, summary: str,
-        categories: list[str] | tuple[str, ...] = (), language: str | None = None) -> dict[str, str]:
+def tag(compiled: Compiled, title: str, summary: str, categories: list[str] | tuple[str, ...] = (),
+        language: str | None = None) -> dict[str, str]:
     """Themes of one item, each with why (the evidence that reached the threshold, strongest first)."""
-    fields = (("title", fold(title), fold(title, True)), ("summary", fold(summary), fold(summary, True)))
-    cats = [(c, fold(c)) for c in categories]
-    found: dict[str, str] = {}
-    for theme in compiled:
-        evidence = score(theme, theme.matchers(language), fields, cats)
-        if sum(points for points, _ in evidence) >= THRESHOLD:
-            found[theme.id] = "; ".join(why for _, why in sorted(evidence, key=lambda e: -e[0])[:3])
+    evidence: dict[str, dict[str, int]] = {}
+    for raw in categories:
+        theme = compiled.categories.get(fold(raw))
+        if theme:
+            evidence.setdefault(theme, {})[f'source category "{raw}"'] = 2
+    plain, acronyms = compiled.matchers(language)
+    text = title + FIELD_BREAK + summary  # one scan for both fields; no term can cross the break
+    folded = fold(text)
+    spans = plain.spans(folded)
+    blocked = [(s, e, h.excludes) for s, e, h in spans if h.excludes]
+    for target, found_spans in ((folded, spans), (text, acronyms.spans(text))):  # acronyms as written
+        boundary = target.index(FIELD_BREAK)
+        for start, end, hit in found_spans:
+            skip = excluded(blocked, start, end) if blocked and target is folded else ()
+            add_span(evidence, "title" if start < boundary else "summary", hit, skip)
+    found = {}
+    for theme in compiled.themes:
+        points = evidence.get(theme, {})
+        if sum(points.values()) >= THRESHOLD:
+            found[theme] = "; ".join(why for why, _ in sorted(points.items(), key=lambda kv: -kv[1])[:3])
     return found
 
 
-def score(theme: CompiledTheme, found: Matchers, fields, cats) -> list[tuple[int, str]]:
-    """(points, reason) for every piece of evidence of one theme."""
-    evidence = [(2, f'source category "{raw}"') for raw, folded in cats if folded in theme.categories]
-    for name, text, cased in fields:
-        if theme.exclude is not None:
-            text = theme.exclude.sub(" ", text)
-        for kind, patterns, points in (("", found.strong, 2), (" (weak)", found.weak, 2 if name == "title" else 1)):
-            for pattern, target in zip(patterns, (text, cased)):
-                if pattern is not None:
-                    evidence += [(points, f'"{t}" in {name}{kind}') for t in distinct(pattern, target)]
-    return evidence
+def excluded(blocked: list[tuple[int, int, set[str]]], start: int, end: int) -> set[str]:
+    """Themes for which this span lies inside an excluded phrase."""
+    return {theme for s, e, themes in blocked if s < end and start < e for theme in themes}
 
 
-def distinct(pattern: re.Pattern, text: str) -> list[str]:
-    """Each matched term once, in order."""
-    seen: list[str] = []
-    for m in pattern.finditer(text):
-        term = " ".join(m.group(1).split())
-        if term not in seen:
-            seen.append(term)
-    return seen
+def add_span(evidence: dict, field_name: str, hit: Hit, blocked) -> None:
+    """Per theme, the best term inside one matched span counts once."""
+    for theme, strong, label in hit.best:
+        if theme in blocked:
+            continue
+        points = 2 if strong or field_name == "title" else 1
+        why = f'"{label}" in {field_name}' + ("" if strong else " (weak)")
+        bucket = evidence.setdefault(theme, {})
+        if bucket.get(why, 0) < points:
+            bucket[why] = points

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
+from aggregator.language import item_language
 from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
 from aggregator.store import Incoming
 from aggregator.tagging import tag
@@ -14,12 +15,13 @@ from crawlers.items import Teaser
 class NormalizePipeline:
     """Teaser -> Incoming: clean text, sanitised summary, canonical link and its identity key."""
 
-    def __init__(self, priorities: dict[str, int]):
-        self.priorities = priorities
+    def __init__(self, sources):
+        self.priorities = {s.id: s.priority for s in sources}
+        self.languages = {s.id: s.languages for s in sources}
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls({s.id: s.priority for s in resources.settings_config(crawler.settings).sources})
+        return cls(resources.settings_config(crawler.settings).sources)
 
     def process_item(self, item: Teaser) -> Incoming:
         title = clean_text(item.title)
@@ -28,11 +30,13 @@ class NormalizePipeline:
         link = clean_url(item.url)
         summary = sanitize_html(item.summary, link)
         image = clean_url(item.image) if item.image and item.image.startswith(("http://", "https://")) else None
+        text = html_to_text(summary)
+        declared = xml_clean(item.language) or None
         return Incoming(
             source_id=item.source, url=link, url_key=url_key(link), title=title, summary=summary,
-            summary_text=html_to_text(summary), image=image,
-            categories=[c for c in (clean_text(c) for c in item.categories) if c],
-            language=xml_clean(item.language) or None, published=item.published, themes={},
+            summary_text=text, image=image, categories=[c for c in (clean_text(c) for c in item.categories) if c],
+            language=item_language(f"{title}. {text}", declared, self.languages.get(item.source, ())),
+            published=item.published, themes={},
             priority=self.priorities.get(item.source, 50),
         )
 

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from aggregator.config import Config, load_config
 from aggregator.store import Store
-from aggregator.tagging import CompiledTheme, compile_themes
+from aggregator.tagging import Compiled, compile_themes
 
 
 @lru_cache(maxsize=None)
@@ -15,7 +15,7 @@ def config(path: str) -> Config:
 
 
 @lru_cache(maxsize=None)
-def themes(path: str) -> tuple[CompiledTheme, ...]:
+def themes(path: str) -> Compiled:
     """The config's themes, compiled once."""
     return compile_themes(config(path).themes)
 

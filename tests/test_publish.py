@@ -92,3 +92,36 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
         write_atomic(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["all.atom"]
+
+
+def test_entry_says_why_it_was_tagged(setup):
+    config, store, out = setup
+    publish(store, config, out)
+    entry = feedparser.parse((out / "wellbeing.atom").read_bytes()).entries[0]
+    assert entry.summary.endswith('<p><small>Tagged: Wellbeing (term "wellbeing" in title)</small></p>')
+
+
+def test_retag_moves_items_between_theme_feeds_and_nothing_else(setup, tmp_path):
+    """A rule change reaches the feeds at the next publish; entries keep their ids and dates."""
+    import yaml
+
+    from aggregator.tagging import compile_themes, tag
+
+    config, store, out = setup
+    publish(store, config, out)
+    before = {p.name: feedparser.parse(p.read_bytes()) for p in out.glob("*.atom")}
+    data = yaml.safe_load(open(config.path))
+    data["themes"]["digitisation"]["terms"] = {"en": ["title 2"]}  # a new rule: item 2 is digitisation
+    data["themes"]["wellbeing"]["terms"] = {"en": ["title 1", "title 3", "title 5"]}  # item 7 leaves wellbeing
+    (tmp_path / "new.yaml").write_text(yaml.safe_dump(data))
+    compiled = compile_themes(load_config(tmp_path / "new.yaml").themes)
+    # items 1, 3, 5 change reason, 2 gains digitisation, 7 loses wellbeing
+    assert store.retag(lambda i: tag(compiled, i.title, "", [], "en")) == (5, 1, 1)
+    assert store.retag(lambda i: tag(compiled, i.title, "", [], "en")) == (0, 0, 0)  # idempotent
+    publish(store, load_config(tmp_path / "new.yaml"), out)
+    after = {p.name: feedparser.parse(p.read_bytes()) for p in out.glob("*.atom")}
+    titles = {name: [e.title for e in f.entries] for name, f in after.items()}
+    assert titles["digitisation.atom"] == ["Title 2 & co"]
+    assert titles["wellbeing.atom"] == ["Title 1 & co", "Title 3 & co", "Title 5 & co"]
+    old = {e.id: (e.title, e.published, e.updated) for e in before["all.atom"].entries}
+    assert {e.id: (e.title, e.published, e.updated) for e in after["all.atom"].entries} == old
