@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from aggregator.config import Theme
 from aggregator.trie import SEP_RE, trie_regex, units

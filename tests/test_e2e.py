@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import feedparser
@@ -14,39 +13,12 @@ import yaml
 from aggregator.config import load_config
 from aggregator.store import Store
 from tests import feedcheck
+from tests.conftest import museumfeeds
 from tests.sitecases import SITES
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load_config(ROOT / "config.yaml")
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-
-
-def museumfeeds(*args: str, timeout: int = 240) -> subprocess.CompletedProcess:
-    """The CLI in a fresh process (Twisted's reactor cannot restart within one)."""
-    return subprocess.run([sys.executable, "-m", "aggregator.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """Two demo runs into one store: the feeds and what each run printed."""
-    tmp = tmp_path_factory.mktemp("demo")
-    db, out = f"sqlite:///{tmp}/demo.db", tmp / "feeds"
-    first = museumfeeds("--db", db, "demo", "--no-serve", "--out", str(out))
-    assert first.returncode == 0, first.stdout + first.stderr
-    snapshot1 = feed_files(out)
-    count1 = Store(db).count()
-    second = museumfeeds("--db", db, "demo", "--no-serve", "--out", str(out))
-    assert second.returncode == 0, second.stdout + second.stderr
-    snapshot2 = feed_files(out)
-    return {"db": db, "out": out, "runs": (first, second), "files": (snapshot1, snapshot2),
-            "counts": (count1, Store(db).count())}
-
-
-def feed_files(out: Path) -> dict[str, bytes]:
-    """Every feed and the OPML list (the home page shows crawl times, so it changes with each run)."""
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.suffix in (".atom", ".rss", ".json", ".opml")}
 
 
 def expected_items(source_id: str) -> dict[str, dict]:
@@ -115,18 +87,6 @@ def test_feeds_pass_validators(demo):
     feedcheck.feedparser_check([str(p) for p in atom + rss])
     feedcheck.jing(atom)
     feedcheck.opml([out / "feeds.opml"])
-
-
-@pytest.fixture(scope="module")
-def served(demo):
-    """The demo's feeds served over HTTP (newsboat and reader read URLs)."""
-    from aggregator.serve import make_server
-
-    server = make_server(demo["out"], "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.mark.parametrize("name", ["all.atom", "all.rss", "crisis-response.atom", "digitisation.rss"])
