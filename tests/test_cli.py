@@ -1,0 +1,65 @@
+"""The reporting commands on the demo store: sources, status, explain, retag, eval-tags (output and exit codes)."""
+from __future__ import annotations
+
+import json
+
+import feedparser
+import pytest
+
+from tests.conftest import ROOT, museumfeeds
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sources_json():
+    proc = museumfeeds("sources", "--json")
+    assert proc.returncode == 0
+    rows = json.loads(proc.stdout)
+    assert [r["id"] for r in rows][:2] == ["icom-news", "icom-webinars"]
+    assert {"id", "name", "org", "languages", "feed", "urls", "max_pages", "follow"} <= set(rows[0])
+
+
+def test_status_json_after_demo(demo):
+    rows = json.loads(museumfeeds("--db", demo["db"], "status", "--json").stdout)
+    assert {r["status"] for r in rows} == {"ok"}
+    assert all(r["requests"] > 0 and r["items_seen"] > 0 for r in rows)
+
+
+def test_explain_by_feed_id_and_url(demo):
+    entry = feedparser.parse((demo["out"] / "crisis-response.atom").read_bytes()).entries[0]
+    by_id = json.loads(museumfeeds("--db", demo["db"], "explain", entry.id, "--json").stdout)
+    by_url = json.loads(museumfeeds("--db", demo["db"], "explain", entry.link + "?utm_source=x", "--json").stdout)
+    assert by_id == by_url
+    assert by_id["title"] == entry.title and "crisis-response" in by_id["themes"]
+    assert " in title" in by_id["themes"]["crisis-response"] or " in summary" in by_id["themes"]["crisis-response"]
+    text = museumfeeds("--db", demo["db"], "explain", entry.id).stdout
+    assert f"title:      {entry.title}" in text and "crisis-response:" in text
+
+
+def test_explain_unknown_item_is_a_usage_error(demo):
+    proc = museumfeeds("--db", demo["db"], "explain", "urn:uuid:nope")
+    assert proc.returncode == 2 and "no stored item matches" in proc.stderr
+
+
+def test_retag_is_idempotent_on_the_demo_store(demo, tmp_path):
+    import shutil
+
+    db_file = demo["db"].removeprefix("sqlite:///")
+    copy = tmp_path / "copy.db"
+    shutil.copy(db_file, copy)
+    proc = museumfeeds("--db", f"sqlite:///{copy}", "retag")
+    assert proc.returncode == 0 and proc.stdout.strip() == "retagged: 0 items changed, 0 tags added, 0 removed"
+
+
+def test_eval_tags_last_line_is_micro_f1():
+    proc = museumfeeds("eval-tags", str(ROOT / "tests/data/themes.jsonl"), "--split", "held")
+    assert proc.returncode == 0
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("micro-F1 0.") and len(last) == len("micro-F1 0.915")
+
+
+def test_eval_tags_bad_file(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "x", "themes": []}\nnot json\n')
+    proc = museumfeeds("eval-tags", str(bad))
+    assert proc.returncode == 2 and "line 2: not JSON" in proc.stderr
