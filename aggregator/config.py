@@ -65,6 +65,7 @@ class Source:
     timezone: str = "UTC"
     priority: int = 50
     page: str | None = None
+    stale_after_days: int | None = None
 
     @property
     def hosts(self) -> tuple[str, ...]:

@@ -155,7 +155,7 @@ def check_timezone(node: Node, name: str, tz: str) -> str:
 
 
 SOURCE_KEYS = {"id", "name", "org", "url", "urls", "languages", "list", "feed", "next_page", "max_pages",
-               "follow", "article", "date_order", "timezone", "priority", "page"}
+               "follow", "article", "date_order", "timezone", "priority", "page", "stale_after_days"}
 LIST_KEYS = {"item", "title", "link", "date", "summary", "image", "category"}
 ARTICLE_KEYS = {"date", "summary", "image", "title"}
 
@@ -208,7 +208,15 @@ def build_source(node: Node) -> Source:
         article=build_selectors(node, "article", ARTICLE_KEYS, ArticleSelectors, ()),
         date_order=order, timezone=check_timezone(node, "timezone", node.get("timezone", str, "UTC")),
         priority=node.get("priority", int, 50), page=node.get("page", str, None),
+        stale_after_days=check_days(node, node.get("stale_after_days", int, None)),
     )
+
+
+def check_days(node: Node, days: int | None) -> int | None:
+    """Days without a new item before a source counts as stale (0: never, e.g. an archive)."""
+    if days is not None and days < 0:
+        node.fail(node.sub("stale_after_days"), "must be 0 (never stale) or a number of days")
+    return days
 
 
 def build_selectors(node: Node, name: str, keys: set[str], cls: type, required: tuple[str, ...]):

@@ -4,7 +4,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from pathlib import Path
+
 from scrapy.crawler import CrawlerProcess
+from sqlalchemy.engine import make_url
 from scrapy.settings import Settings
 
 from aggregator.config import Config
@@ -28,9 +31,18 @@ def crawl_settings(config: Config, db_url: str, overrides: dict | None = None, l
     settings.setmodule("crawlers.settings", priority="project")
     agent = config.crawl.user_agent + (f" contact: {config.crawl.contact}" if config.crawl.contact else "")
     settings.setdict({"MUSEUMFEEDS_CONFIG": config.path, "MUSEUMFEEDS_DB": db_url, "USER_AGENT": agent,
-                      "DOWNLOAD_TIMEOUT": config.crawl.timeout, "LOG_LEVEL": log_level}, priority="cmdline")
+                      "DOWNLOAD_TIMEOUT": config.crawl.timeout, "LOG_LEVEL": log_level,
+                      "HTTPCACHE_DIR": str(cache_dir(db_url))}, priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
     return settings
+
+
+def cache_dir(db_url: str) -> Path:
+    """The HTTP cache lives beside a SQLite store (one cache per store), else in data/httpcache."""
+    parsed = make_url(db_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).resolve().parent / "httpcache"
+    return Path("data/httpcache").resolve()
 
 
 def crawl(config: Config, db_url: str, source_ids: list[str] | None = None, overrides: dict | None = None,

@@ -23,20 +23,17 @@ CAUSES = {
 
 def describe_failure(failure) -> str:
     """`HTTP 503 for https://…`, `DNS lookup failed for icom.museum (https://…)`, …"""
-    exc = failure.value
     request = getattr(failure, "request", None)
-    url = request.url if request is not None else ""
+    return describe_exception(failure.value, request.url if request is not None else "")
+
+
+def describe_exception(exc: BaseException, url: str) -> str:
+    """One short cause for a download exception, naming the host and the URL."""
     response = getattr(exc, "response", None)
     if response is not None:
         return f"HTTP {response.status} for {response.url}"
     name = type(exc).__name__
     cause = CAUSES.get(name)
     if cause is None:
-        for key, text in CAUSES.items():
-            if key in repr(exc):
-                cause = text
-                break
-    host = urlsplit(url).hostname or "?"
-    if cause is None:
-        cause = f"{name}: {str(exc)[:120]}"
-    return f"{cause} for {host} ({url})"
+        cause = next((text for key, text in CAUSES.items() if key in repr(exc)), f"{name}: {str(exc)[:120]}")
+    return f"{cause} for {urlsplit(url).hostname or '?'} ({url})"

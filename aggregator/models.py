@@ -90,3 +90,9 @@ class CrawlRun(Base):
     items_seen: Mapped[int] = mapped_column(Integer, default=0)
     items_new: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    # What health is judged on (see aggregator/health.py).
+    teasers: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)  # items that reached the store (coverage base)
+    listing_empty: Mapped[int] = mapped_column(Integer, default=0)
+    dated: Mapped[int] = mapped_column(Integer, default=0)
+    summarised: Mapped[int] = mapped_column(Integer, default=0)

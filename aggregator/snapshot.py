@@ -1,6 +1,7 @@
 """The snapshot web: saved pages of every configured site, served on 127.0.0.1 by their real host names."""
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,11 +42,13 @@ def media_type(body: bytes) -> str:
 
 
 class SnapshotHandler(BaseHTTPRequestHandler):
-    """Serves `root/<Host>/<path>`; a sidecar `<file>.headers.json` may set the status and headers."""
+    """Serves `root/<Host>/<path>` with an ETag (304 when it matches); a sidecar `<file>.headers.json`
+    may set the status and headers."""
 
     protocol_version = "HTTP/1.1"
     root: Path = SNAPSHOT_DIR
     hits: dict[str, int]
+    not_modified: dict[str, int]
 
     def do_GET(self) -> None:  # noqa: N802 (http.server API)
         host = (self.headers.get("Host") or "").split(":")[0]
@@ -59,12 +62,17 @@ class SnapshotHandler(BaseHTTPRequestHandler):
         sidecar = path.with_name(path.name + ".headers.json")
         extra = json.loads(sidecar.read_text()) if sidecar.exists() else {}
         status = extra.pop("status", 200)
-        self.reply(status, body, {"Content-Type": media_type(body), **extra})
+        etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+        if status == 200 and etag in (self.headers.get("If-None-Match") or ""):
+            self.not_modified[url] = self.not_modified.get(url, 0) + 1
+            return self.reply(304, b"", {"ETag": etag})
+        self.reply(status, body, {"Content-Type": media_type(body), "ETag": etag, **extra})
 
     def reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         """Send a complete response."""
         self.send_response(status)
-        headers.setdefault("Content-Type", "text/html; charset=utf-8")
+        if status != 304:
+            headers.setdefault("Content-Type", "text/html; charset=utf-8")
         for key, val in headers.items():
             self.send_header(key, val)
         self.send_header("Content-Length", str(len(body)))
@@ -81,8 +89,8 @@ class SnapshotServer:
     def __init__(self, root: Path = SNAPSHOT_DIR, host: str = "127.0.0.1", port: int = 0):
         if not host.startswith("127."):
             raise ValueError("the snapshot web is served on loopback only")
-        handler = type("Handler", (SnapshotHandler,), {"root": root, "hits": {}})
-        self.hits = handler.hits
+        handler = type("Handler", (SnapshotHandler,), {"root": root, "hits": {}, "not_modified": {}})
+        self.hits, self.not_modified = handler.hits, handler.not_modified
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -132,6 +132,37 @@ class Store:
         with self.session.begin() as s:
             s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(finished=utcnow(), **fields))
 
+    def history(self, source_id: str, before: int, limit: int = 10) -> list[CrawlRun]:
+        """The source's latest finished runs (ok or degraded) before run `before`, newest first."""
+        q = (select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.id < before,
+                                    CrawlRun.status.in_(("ok", "degraded")))
+             .order_by(CrawlRun.id.desc()).limit(limit))
+        with self.session() as s:
+            return list(s.scalars(q))
+
+    def rhythm(self, source_id: str, sample: int = 20) -> tuple[datetime | None, list[datetime]]:
+        """When the source last gave a new item, and the publication dates of its latest items."""
+        with self.session() as s:
+            last_new = s.scalar(select(func.max(Item.first_seen)).where(Item.source_id == source_id))
+            dates = list(s.scalars(select(Item.sort_date).where(Item.source_id == source_id)
+                                   .order_by(Item.sort_date.desc()).limit(sample)))
+        return last_new, dates
+
+    def known(self, keys: Iterable[str]) -> set[str]:
+        """Which of these URL keys are stored already."""
+        keys = list(keys)
+        if not keys:
+            return set()
+        with self.session() as s:
+            return set(s.scalars(select(Item.url_key).where(Item.url_key.in_(keys))))
+
+    def health_runs(self, limit: int = 50) -> list[CrawlRun]:
+        """The latest runs that were not ok (for the health feed), newest first."""
+        q = select(CrawlRun).where(CrawlRun.status.in_(("degraded", "failed", "crashed"))) \
+            .order_by(CrawlRun.id.desc()).limit(limit)
+        with self.session() as s:
+            return list(s.scalars(q))
+
     def last_runs(self) -> dict[str, CrawlRun]:
         """The latest run of every source."""
         latest = select(CrawlRun.source_id, func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source_id)

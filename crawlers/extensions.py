@@ -1,8 +1,10 @@
-"""RunRecorder: records every crawl of a source in the store (start, end, counters, status and reason)."""
+"""RunRecorder: records every crawl of a source in the store, with its health judged against its history."""
 from __future__ import annotations
 
 from scrapy import signals
 
+from aggregator.health import RunFacts, Rhythm, assess, usual_gap
+from aggregator.store import utcnow
 from crawlers import resources
 
 
@@ -27,25 +29,34 @@ class RunRecorder:
 
     def closed(self, spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
-        status, why = judge(stats, spider.errors, reason)
+        facts = run_facts(stats, spider.errors, reason)
+        source = spider.source
+        history = [stored_facts(r) for r in self.store.history(source.id, self.run_id)]
+        last_new, dates = self.store.rhythm(source.id)
+        rhythm = Rhythm(last_new, usual_gap(dates), source.stale_after_days)
+        status, why = assess(facts, history, rhythm, utcnow())
         spider.run_status = (status, why)
         self.store.finish_run(
-            self.run_id, status=status, reason=why,
-            pages=stats.get("museumfeeds/listing_pages", 0), requests=stats.get("downloader/request_count", 0),
-            bytes=stats.get("downloader/response_bytes", 0), items_seen=stats.get("museumfeeds/items_seen", 0),
-            items_new=stats.get("museumfeeds/items_new", 0), errors=len(spider.errors),
+            self.run_id, status=status, reason=why, pages=facts.listing_pages,
+            requests=stats.get("museumfeeds/net/requests", 0), bytes=stats.get("museumfeeds/net/bytes", 0),
+            items_seen=stats.get("museumfeeds/items_seen", 0) + stats.get("museumfeeds/known_skipped", 0),
+            items_new=stats.get("museumfeeds/items_new", 0), errors=len(facts.errors), teasers=facts.teasers,
+            stored=facts.items, listing_empty=facts.listing_empty, dated=facts.dated, summarised=facts.summarised,
         )
 
 
-def judge(stats: dict, errors: list[str], finish_reason: str) -> tuple[str, str]:
-    """A run's status from its stats: failed (no listing read), degraded (empty listing, errors), or ok."""
-    pages = stats.get("museumfeeds/listing_pages", 0)
-    if pages == 0:
-        return "failed", errors[0] if errors else f"no listing page was read ({finish_reason})"
-    if stats.get("museumfeeds/listing_empty", 0):
-        return "degraded", f"listing_empty: {stats['museumfeeds/listing_empty']} listing page(s) had no teaser"
-    if errors:
-        return "degraded", errors[0]
-    if finish_reason != "finished":
-        return "degraded", f"crawl ended early: {finish_reason}"
-    return "ok", ""
+def run_facts(stats: dict, spider_errors: list[str], finish_reason: str) -> RunFacts:
+    """What this crawl saw, from its stats."""
+    errors = list(dict.fromkeys(stats.get("museumfeeds/net/error_list", []) + spider_errors))
+    return RunFacts(
+        listing_pages=stats.get("museumfeeds/listing_pages", 0), listing_empty=stats.get("museumfeeds/listing_empty", 0),
+        teasers=stats.get("museumfeeds/teasers", 0), items=stats.get("museumfeeds/items_stored", 0),
+        dated=stats.get("museumfeeds/dated", 0), summarised=stats.get("museumfeeds/summarised", 0),
+        bot_challenge=stats.get("museumfeeds/bot_challenge_url"), errors=errors, finish_reason=finish_reason,
+    )
+
+
+def stored_facts(run) -> RunFacts:
+    """The facts of an earlier run, from its row."""
+    return RunFacts(listing_pages=run.pages, listing_empty=run.listing_empty, teasers=run.teasers,
+                    items=run.stored, dated=run.dated, summarised=run.summarised)

@@ -70,6 +70,10 @@ class StorePipeline:
         return cls(crawler)
 
     def process_item(self, item: Incoming) -> Incoming:
+        stats = self.crawler.stats
+        stats.inc_value("museumfeeds/items_stored")
+        stats.inc_value("museumfeeds/dated", int(item.published is not None))
+        stats.inc_value("museumfeeds/summarised", int(bool(item.summary_text)))
         self.batch.append(item)
         if len(self.batch) >= self.batch_size:
             self.flush()

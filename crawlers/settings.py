@@ -33,6 +33,23 @@ MEMUSAGE_ENABLED = True
 MEMUSAGE_LIMIT_MB = 1024
 CLOSESPIDER_TIMEOUT = 3600
 
+# robots.txt obeyed under concurrency (Scrapy 2.14-2.19 bug, reliability.md §7-A), and a record of what
+# really crossed the network, below the HTTP cache (which serves stored copies on 5xx and network errors).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.middlewares.SafeRobotsTxtMiddleware": 100,
+    "crawlers.middlewares.RobotsCacheMiddleware": 890,
+    "crawlers.middlewares.NetworkFactsMiddleware": 950,
+}
+
+# Incremental crawling: pages and feeds are revalidated with If-None-Match / If-Modified-Since (a 304
+# costs a few hundred bytes); HTTPCACHE_DIR is set per store by aggregator/crawl.py. No JOBDIR: it would
+# filter out the listing pages the next night.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_ALWAYS_STORE = True  # keep robots.txt 404s too; pages without validators are refetched anyway
+HTTPCACHE_DIR = "data/httpcache"
+
 # Pipelines: one concern each.
 ITEM_PIPELINES = {
     "crawlers.pipelines.NormalizePipeline": 100,

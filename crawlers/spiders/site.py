@@ -11,6 +11,8 @@ from scrapy.http import Response
 from aggregator.config import Source
 from aggregator.errors import describe_failure
 from aggregator.store import utcnow
+from aggregator.urls import clean_url, url_key
+from crawlers import resources
 from crawlers.items import Teaser
 from crawlers.pages import article_page, feed_page, listing_page
 from crawlers.pages.feed import FeedError
@@ -29,6 +31,12 @@ class SiteSpider(Spider):
         self.allowed_domains = list(self.source.hosts)
         self.errors: list[str] = []
         self.now = utcnow()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.store = resources.settings_store(crawler.settings)
+        return spider
 
     async def start(self):
         """The feed first when the source has one (HTML listing as fallback), else the listings."""
@@ -52,7 +60,7 @@ class SiteSpider(Spider):
             yield from self.listing_requests()
             return
         self.crawler.stats.inc_value("museumfeeds/listing_pages")
-        yield from self.emit(teasers)
+        yield from self.emit(teasers, self.known(teasers))
 
     def feed_failed(self, failure):
         """The feed could not be fetched: say so and use the HTML listing."""
@@ -71,17 +79,31 @@ class SiteSpider(Spider):
             self.crawler.stats.inc_value("museumfeeds/listing_empty")
             log.error("%s: listing_empty: %s returned %s but no teaser matched %r", self.source.id, response.url,
                       response.status, self.source.list.item)
-        yield from self.emit(teasers)
+        known = self.known(teasers)
+        yield from self.emit(teasers, known)
+        if teasers and len(known) == len(teasers):
+            self.crawler.stats.inc_value("museumfeeds/stopped_at_known")
+            return  # everything here is stored already: older pages hold nothing new
         next_url = page.next_page()
         if next_url and page_no < self.source.max_pages and next_url != response.url:
             yield Request(next_url, callback=self.parse_listing, errback=self.failed,
                           cb_kwargs={"page_no": page_no + 1})
 
-    def emit(self, teasers: Iterable[Teaser]):
-        """Each teaser as an item, or via its article page when dates/summaries must come from there."""
+    def known(self, teasers: list[Teaser]) -> set[str]:
+        """Links of these teasers that the store holds already."""
+        keys = {t.url: url_key(clean_url(t.url)) for t in teasers}
+        stored = self.store.known(keys.values())
+        return {url for url, key in keys.items() if key in stored}
+
+    def emit(self, teasers: Iterable[Teaser], known: set[str]):
+        """Each teaser as an item, or via its article page when dates/summaries must come from there;
+        article pages are opened for new items only."""
         for teaser in teasers:
             self.crawler.stats.inc_value("museumfeeds/teasers")
             if (self.source.follow or teaser.published is None) and self.on_site(teaser.url):
+                if teaser.url in known:
+                    self.crawler.stats.inc_value("museumfeeds/known_skipped")
+                    continue
                 yield Request(teaser.url, callback=self.parse_article, errback=self.article_failed,
                               cb_kwargs={"teaser": teaser})
             else:

@@ -1,0 +1,93 @@
+"""Downloader middlewares: robots.txt obeyed under concurrency, and what really crossed the network."""
+from __future__ import annotations
+
+import re
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
+
+from aggregator.errors import describe_exception
+
+CHALLENGE = re.compile(
+    rb"cf-chl-|challenge-platform|<title>Just a moment\.\.\.</title>|Attention Required! \| Cloudflare"
+    rb"|Incapsula incident ID|datadome|g-recaptcha|h-captcha|id=\"cookie-?wall\"|class=\"cookie-?wall"
+    rb"|Please enable (?:JavaScript and )?cookies|Access Denied</title>", re.IGNORECASE)
+
+
+class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy 2.14-2.19 hand the parsed robots.txt only to the first request that waited for it; the
+    others get None, meaning "allowed" (../shared/docs/reliability.md §7-A). Each waiter gets its own
+    Deferred here, relayed from the shared one, as Scrapy 2.13 did."""
+
+    async def robot_parser(self, request):
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(pending, Deferred):
+            mine: Deferred = Deferred()
+
+            def relay(result):
+                mine.callback(result)
+                return result
+
+            pending.addBoth(relay)
+            return await maybe_deferred_to_future(mine)
+        return await super().robot_parser(request)
+
+
+class RobotsCacheMiddleware:
+    """robots.txt may be reused for up to 24 hours (RFC 9309 §2.4): its request asks the HTTP cache for a
+    stored copy up to that age (`max-stale`), so a second crawl the same day does not fetch it again."""
+
+    MAX_STALE = 24 * 3600
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls()
+
+    def process_request(self, request, spider=None):
+        if request.meta.get("dont_obey_robotstxt") and urlparse_cached(request).path == "/robots.txt":
+            request.headers.setdefault(b"Cache-Control", f"max-stale={self.MAX_STALE}".encode())
+
+
+class NetworkFactsMiddleware:
+    """Counts requests and bytes that really crossed the network (the HTTP cache sits above it), and records
+    errors and bot challenges the cache would otherwise hide by serving its stored copy."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        if "cached" in response.flags:  # a fresh copy from the HTTP cache: nothing crossed the network
+            return response
+        stats = self.stats
+        stats.inc_value("museumfeeds/net/requests")
+        stats.inc_value("museumfeeds/net/bytes", len(response.body) + sum(
+            len(k) + sum(len(v) for v in vs) for k, vs in response.headers.items()))
+        if response.status == 304:
+            stats.inc_value("museumfeeds/net/not_modified")
+        elif response.status >= 400 and not request.meta.get("dont_obey_robotstxt"):
+            self.note(f"HTTP {response.status} for {request.url}", request)
+        if response.status in (200, 403, 429, 503) and CHALLENGE.search(response.body[:200_000]):
+            stats.inc_value("museumfeeds/bot_challenge")
+            stats.set_value("museumfeeds/bot_challenge_url", request.url)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        self.stats.inc_value("museumfeeds/net/requests")
+        if not request.meta.get("dont_obey_robotstxt"):
+            self.note(describe_exception(exception, request.url), request)
+
+    def note(self, cause: str, request) -> None:
+        """Keep the first few network errors of a listing or feed request (articles do not decide health)."""
+        if request.callback is not None and getattr(request.callback, "__name__", "") == "parse_article":
+            self.stats.inc_value("museumfeeds/net/article_errors")
+            return
+        self.stats.inc_value("museumfeeds/net/errors")
+        errors = self.stats.get_value("museumfeeds/net/error_list", [])
+        if len(errors) < 5:
+            self.stats.set_value("museumfeeds/net/error_list", [*errors, cause])
