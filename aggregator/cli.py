@@ -1,4 +1,4 @@
-"""The `museumfeeds` command: crawl, publish, run, demo, serve, sources, status."""
+"""The `museumfeeds` command: crawl, publish, run, schedule, demo, serve, sources, status."""
 from __future__ import annotations
 
 import argparse
@@ -7,15 +7,17 @@ import sys
 from pathlib import Path
 
 from aggregator.config import Config, ConfigError, load_config
+from aggregator.runlock import LockBusy
 
-EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 DEMO_DB = "sqlite:///data/demo.db"
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (global options go before the command)."""
     p = argparse.ArgumentParser(prog="museumfeeds", description="Crawl museum-sector news sites into topic feeds.",
-                                epilog="Exit status: 0 success, 1 some sources failed, 2 invalid config or usage.")
+                                epilog="Exit status: 0 success, 1 some sources failed or look broken (degraded), "
+                                       "2 invalid config or usage, 3 another run holds the lock (nothing done).")
     p.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
     p.add_argument("--db", help="database URL (default: the config's store.url)")
     p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
@@ -26,6 +28,13 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("sources", nargs="*", metavar="SOURCE", help="source ids (default: all)")
         if name == "run":
             cmd.add_argument("--out", help="feeds folder (default: the config's feeds.out_dir)")
+    cmd = sub.add_parser("schedule", help="run the nightly job on the config's cron schedule (docs/operations.md)",
+                         description="Run `museumfeeds run` in a subprocess at each time of schedule.crawl, never two "
+                                     "at once, killed past schedule.timeout; a run missed while the machine slept is "
+                                     "caught up once. Logs to stderr; SIGTERM stops it cleanly.")
+    how = cmd.add_mutually_exclusive_group()
+    how.add_argument("--once", action="store_true", help="run the job once now, with the same lock and limit, and exit")
+    how.add_argument("--print-next", action="store_true", help="show the stored next run and the next fire times")
     cmd = sub.add_parser("publish", help="write the feeds from the store")
     cmd.add_argument("--out", help="feeds folder (default: the config's feeds.out_dir)")
     cmd = sub.add_parser("demo", help="run the pipeline against the bundled snapshot web (no network), then serve",
@@ -75,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     except commands.UsageError as exc:
         print(f"museumfeeds: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except LockBusy as exc:
+        print(f"museumfeeds: {exc}; skipped", file=sys.stderr)
+        return EXIT_LOCKED
     except KeyboardInterrupt:
         return 130
 

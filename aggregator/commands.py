@@ -23,27 +23,27 @@ def check_sources(config: Config, ids: list[str]) -> list[str] | None:
 
 
 def report(results) -> int:
-    """One line per source that did not end ok; the exit status says whether any failed."""
-    failed = 0
+    """One line per source that did not end ok; the exit status says whether any failed or degraded."""
+    failed = sum(1 for r in results if r.status in ("failed", "crashed"))
     for r in results:
-        if r.status == "failed":
-            failed += 1
-            print(f"museumfeeds: {r.source}: failed: {r.reason}", file=sys.stderr)
-        elif r.status != "ok":
+        if r.status != "ok":
             print(f"museumfeeds: {r.source}: {r.status}: {r.reason}", file=sys.stderr)
     seen = sum(r.items_seen for r in results)
     new = sum(r.items_new for r in results)
     print(f"crawled {len(results)} sources: {len(results) - failed} reached, {failed} failed; "
           f"{seen} items seen, {new} new")
-    return EXIT_SOURCES_FAILED if failed else EXIT_OK
+    return EXIT_SOURCES_FAILED if any(r.status != "ok" for r in results) else EXIT_OK
 
 
 def do_crawl(config: Config, args: argparse.Namespace, db: str, overrides: dict | None = None) -> int:
+    """Crawl under the store's run lock (runlock.LockBusy if another crawl of this store is going)."""
     from aggregator.crawl import crawl
+    from aggregator.runlock import hold, lock_path
 
     ids = check_sources(config, getattr(args, "sources", []) or [])
     level = "INFO" if args.verbose else "CRITICAL"
-    return report(crawl(config, db, ids, overrides, level))
+    with hold(lock_path(db, config.path)):
+        return report(crawl(config, db, ids, overrides, level))
 
 
 def do_publish(config: Config, db: str, out) -> None:
@@ -68,6 +68,12 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     status = do_crawl(config, args, db_url(config, args))
     do_publish(config, db_url(config, args), out_dir(config, args))
     return status
+
+
+def cmd_schedule(config: Config, args: argparse.Namespace) -> int:
+    from aggregator.schedule import main
+
+    return main(config, db_url(config, args), args)
 
 
 def cmd_demo(config: Config, args: argparse.Namespace) -> int:

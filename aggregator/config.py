@@ -113,6 +113,8 @@ class Schedule:
 
     crawl: str = "0 2 * * *"
     timezone: str = "UTC"
+    timeout: int = 3 * 3600  # seconds: hard limit of one run; the crawl process group is killed past it
+    misfire_grace: int = 24 * 3600  # seconds: a run missed (machine asleep or off) is caught up this late
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def build_crawl(root: Node) -> Crawl:
 
 def build_schedule(root: Node) -> Schedule:
     """The `schedule` section; the cron expression is checked by APScheduler's own parser."""
-    node = root.child("schedule", {"crawl", "timezone"})
+    node = root.child("schedule", {"crawl", "timezone", "timeout", "misfire_grace"})
     if node is None:
         return Schedule()
     crawl = node.get("crawl", str, Schedule.crawl)
@@ -142,7 +142,16 @@ def build_schedule(root: Node) -> Schedule:
         CronTrigger.from_crontab(crawl, timezone=tz)
     except ValueError as exc:
         node.fail(node.sub("crawl"), f"not a valid cron expression (minute hour day month weekday): {exc}")
-    return Schedule(crawl, tz)
+    return Schedule(crawl, tz, seconds(node, "timeout", Schedule.timeout, 86400),
+                    seconds(node, "misfire_grace", Schedule.misfire_grace, 7 * 86400))
+
+
+def seconds(node: Node, name: str, default: int, most: int) -> int:
+    """A duration in whole seconds, from one minute up to `most`."""
+    value = node.get(name, int, default)
+    if not 60 <= value <= most:
+        node.fail(node.sub(name), f"must be between 60 and {most} seconds")
+    return value
 
 
 def check_timezone(node: Node, name: str, tz: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, event, func, or_, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -131,6 +131,18 @@ class Store:
         """Close a run with its status, reason and counters."""
         with self.session.begin() as s:
             s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(finished=utcnow(), **fields))
+
+    def fail_running(self, reason: str, since: datetime, cut: datetime | None = None) -> list[str]:
+        """Mark failed with this reason the runs started since `since` that a kill cut short: still running,
+        or (with `cut`, when the kill began) closed at or after it; returns their source ids."""
+        cut_short = CrawlRun.status == "running"
+        if cut is not None:
+            cut_short = or_(cut_short, CrawlRun.finished >= cut)
+        with self.session.begin() as s:
+            runs = list(s.scalars(select(CrawlRun).where(CrawlRun.started >= since, cut_short)))
+            for run in runs:
+                run.status, run.reason, run.finished = "failed", reason, run.finished or utcnow()
+        return sorted({run.source_id for run in runs})
 
     def history(self, source_id: str, before: int, limit: int = 10) -> list[CrawlRun]:
         """The source's latest finished runs (ok or degraded) before run `before`, newest first."""
