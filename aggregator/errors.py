@@ -33,6 +33,8 @@ def describe_exception(exc: BaseException, url: str) -> str:
     if response is not None:
         return f"HTTP {response.status} for {response.url}"
     name = type(exc).__name__
+    if name == "IgnoreRequest" and str(exc):  # "Forbidden by robots.txt", "max redirections reached"...
+        return f"{str(exc)[:120]}: {url}"
     cause = CAUSES.get(name)
     if cause is None:
         cause = next((text for key, text in CAUSES.items() if key in repr(exc)), f"{name}: {str(exc)[:120]}")

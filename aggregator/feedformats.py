@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import uuid
 from html import escape
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -161,6 +162,33 @@ def json_item(ctx: FeedContext, item: Item) -> dict:
     if item.language:
         out["language"] = item.language
     return out
+
+
+def render_health(base_url: str, title: str, runs: list, source_names: dict[str, str]) -> bytes:
+    """Atom feed of crawl runs that were not ok (degraded, failed, crashed), newest first, for operators."""
+    fg = FeedGenerator()
+    url = base_url + "health.atom"
+    fg.id(url)
+    fg.title(f"{title}: source health")
+    fg.subtitle("Crawl runs that failed or look wrong (empty listings, collapsing counts, errors, staleness)")
+    fg.author({"name": "museumfeeds"})
+    fg.link(href=url, rel="self")
+    fg.link(href=base_url, rel="alternate")
+    fg.updated(max((r.finished or r.started for r in runs), default=EPOCH))
+    for run in runs:
+        fe = fg.add_entry(order="append")
+        fe.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{url}#run-{run.id}')}")
+        name = source_names.get(run.source_id, run.source_id)
+        kind = (run.reason.split(":")[0] if run.reason else run.status)
+        fe.title(f"{name}: {run.status} ({kind})")
+        fe.link(href=base_url + "#sources", rel="alternate")
+        when = run.finished or run.started
+        fe.published(run.started)
+        fe.updated(when)
+        fe.summary(f"{run.source_id}: {run.status}: {run.reason or 'no reason recorded'}. Listing pages read: "
+                   f"{run.pages}, teasers: {run.teasers}, items seen: {run.items_seen}, new: {run.items_new}, "
+                   f"requests: {run.requests}, errors: {run.errors}.", type="text")
+    return fg.atom_str(pretty=True, encoding="UTF-8")
 
 
 RENDERERS = {"atom": render_atom, "rss": render_rss, "json": render_json}

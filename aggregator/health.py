@@ -18,6 +18,7 @@ class RunFacts:
     """What one crawl of one source saw (from its stats, or from a stored run)."""
 
     listing_pages: int = 0
+    listing_ok: int | None = None  # listing/feed responses that really came from the site (None: unknown)
     listing_empty: int = 0
     teasers: int = 0
     items: int = 0
@@ -50,9 +51,14 @@ class Rhythm:
 def assess(now: RunFacts, history: list[RunFacts], rhythm: Rhythm | None = None,
            at: datetime | None = None) -> tuple[str, str]:
     """(status, reason): failed when nothing was read, degraded when something looks wrong, else ok."""
+    wall = blocked(now, history)
     if now.listing_pages == 0:
-        return "failed", now.errors[0] if now.errors else f"no listing page was read ({now.finish_reason})"
-    for check in (blocked, empty, errors, collapsed, coverage_fell):
+        return "failed", wall or (now.errors[0] if now.errors else f"no listing page was read ({now.finish_reason})")
+    if now.errors and now.listing_ok == 0:  # only stored copies were read: the site is unreachable
+        return "failed", f"{now.errors[0]} (only cached copies read)"
+    if wall:
+        return "degraded", wall
+    for check in (empty, errors, collapsed, coverage_fell):
         reason = check(now, history)
         if reason:
             return "degraded", reason
@@ -65,7 +71,7 @@ def assess(now: RunFacts, history: list[RunFacts], rhythm: Rhythm | None = None,
 
 
 def blocked(now: RunFacts, _history) -> str | None:
-    if now.bot_challenge and (now.listing_empty or now.errors):
+    if now.bot_challenge and (now.listing_empty or now.errors or not now.listing_pages):
         return f"bot_challenge: {now.bot_challenge} answered with a bot challenge or cookie wall"
     return None
 

@@ -128,7 +128,8 @@ def sources_section(config: Config, data: PageData) -> str:
                     f'<td class="subscribe">{links(config, "sources/" + src.id, src.name)}</td>'
                     f'<td><span class="{status}">{STATUS_TEXT.get(status, status)}</span>{detail}{when}</td></tr>\n')
     return ('<section aria-labelledby="sources"><h2 id="sources">Sources</h2>\n<div class="table-wrap"><table>\n'
-            '<caption class="meta">Each source, its feeds and how its last crawl went.</caption>\n'
+            '<caption class="meta">Each source, its feeds and how its last crawl went. Operators: '
+            '<a href="health.atom">health feed</a> of runs that failed or look wrong.</caption>\n'
             '<thead><tr><th scope="col">Source</th><th scope="col">Languages</th><th scope="col">Feeds</th>'
             f'<th scope="col">Last crawl</th></tr></thead>\n<tbody>\n{"".join(rows)}</tbody></table></div>\n'
             "</section>\n")

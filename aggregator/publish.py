@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aggregator import homepage, opml
 from aggregator.config import Config
-from aggregator.feedformats import EPOCH, RENDERERS, FeedContext, FeedSpec, feed_updated
+from aggregator.feedformats import EPOCH, RENDERERS, FeedContext, FeedSpec, feed_updated, render_health
 from aggregator.store import Store
 
 HOME_ITEMS = 5
@@ -43,6 +43,8 @@ def publish(store: Store, config: Config, out_dir: str | Path | None = None) -> 
             ctx = FeedContext(config.feeds.base_url, spec, names, titles, filename, languages.get(spec.source))
             paths.append(write_atomic(out / filename, RENDERERS[fmt](ctx, items)))
     paths.append(write_atomic(out / "feeds.opml", opml.render(config, newest)))
+    health = render_health(config.feeds.base_url, config.feeds.title, store.health_runs(), names)
+    paths.append(write_atomic(out / "health.atom", health))
     page = homepage.render(config, homepage.PageData(latest, store.last_runs()))
     paths.append(write_atomic(out / "index.html", page))
     return paths

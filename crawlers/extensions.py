@@ -49,7 +49,8 @@ def run_facts(stats: dict, spider_errors: list[str], finish_reason: str) -> RunF
     """What this crawl saw, from its stats."""
     errors = list(dict.fromkeys(stats.get("museumfeeds/net/error_list", []) + spider_errors))
     return RunFacts(
-        listing_pages=stats.get("museumfeeds/listing_pages", 0), listing_empty=stats.get("museumfeeds/listing_empty", 0),
+        listing_pages=stats.get("museumfeeds/listing_pages", 0), listing_ok=stats.get("museumfeeds/net/listing_ok", 0),
+        listing_empty=stats.get("museumfeeds/listing_empty", 0),
         teasers=stats.get("museumfeeds/teasers", 0), items=stats.get("museumfeeds/items_stored", 0),
         dated=stats.get("museumfeeds/dated", 0), summarised=stats.get("museumfeeds/summarised", 0),
         bot_challenge=stats.get("museumfeeds/bot_challenge_url"), errors=errors, finish_reason=finish_reason,

@@ -70,8 +70,10 @@ class NetworkFactsMiddleware:
             len(k) + sum(len(v) for v in vs) for k, vs in response.headers.items()))
         if response.status == 304:
             stats.inc_value("museumfeeds/net/not_modified")
-        elif response.status >= 400 and not request.meta.get("dont_obey_robotstxt"):
+        if response.status >= 400 and not request.meta.get("dont_obey_robotstxt"):
             self.note(f"HTTP {response.status} for {request.url}", request)
+        elif response.status < 400 and callback_name(request) in ("parse_listing", "parse_feed"):
+            stats.inc_value("museumfeeds/net/listing_ok")
         if response.status in (200, 403, 429, 503) and CHALLENGE.search(response.body[:200_000]):
             stats.inc_value("museumfeeds/bot_challenge")
             stats.set_value("museumfeeds/bot_challenge_url", request.url)
@@ -84,10 +86,15 @@ class NetworkFactsMiddleware:
 
     def note(self, cause: str, request) -> None:
         """Keep the first few network errors of a listing or feed request (articles do not decide health)."""
-        if request.callback is not None and getattr(request.callback, "__name__", "") == "parse_article":
+        if callback_name(request) == "parse_article":
             self.stats.inc_value("museumfeeds/net/article_errors")
             return
         self.stats.inc_value("museumfeeds/net/errors")
         errors = self.stats.get_value("museumfeeds/net/error_list", [])
         if len(errors) < 5:
             self.stats.set_value("museumfeeds/net/error_list", [*errors, cause])
+
+
+def callback_name(request) -> str:
+    """Name of the spider callback a request is for ('' for robots.txt and the like)."""
+    return getattr(request.callback, "__name__", "") if request.callback is not None else ""

@@ -45,7 +45,8 @@ def test_rebuild_is_byte_identical(setup):
     second = {str(p.relative_to(out)): p.read_bytes() for p in publish(store, config, out)}
     assert first == second
     names = ("all", "wellbeing", "digitisation", "sources/src")
-    assert set(first) == {f"{n}.{x}" for n in names for x in ("atom", "rss", "json")} | {"feeds.opml", "index.html"}
+    assert set(first) == {f"{n}.{x}" for n in names for x in ("atom", "rss", "json")} | {"feeds.opml", "index.html",
+                                                                                     "health.atom"}
 
 
 def test_feed_contents(setup):
