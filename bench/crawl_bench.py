@@ -1,6 +1,6 @@
 """Crawl throughput benchmark: the full museumfeeds pipeline against a bare Scrapy spider, alternating.
 
-    .venv/bin/python bench/crawl_bench.py                # 3000 pages, 8 sections, 2 rounds (~2-3 min)
+    .venv/bin/python bench/crawl_bench.py                # 2400 pages, 8 sections, 2 rounds (~4-5 min)
     .venv/bin/python bench/crawl_bench.py --profile      # and a cProfile + py-spy profile of one full run
 
 1. Generates (once; reused while the spec is unchanged) a mirror of `--pages` listing pages of ~37 KB with 20
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,6 +36,13 @@ from bench.mirror import LIST_SELECTORS, NEXT_PAGE, TEASERS_PER_PAGE, MirrorSpec
 
 PY = sys.executable
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def system_busy() -> float:
+    """CPU seconds all processes on the machine have used (busy jiffies in /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / CLK_TCK
 
 
 def proc_cpu(pid: int) -> float:
@@ -101,33 +109,43 @@ def summarise(stats_file: Path) -> dict:
 def run_once(mode: str, n: int, args, config: Path, server: Server, runs_dir: Path,
              profile: str | None = None, wrap: list[str] | None = None) -> dict:
     """One crawl in a fresh process; its numbers."""
-    tag = f"{n:02d}-{mode}"
-    stats, result = runs_dir / f"{tag}.stats.jsonl", runs_dir / f"{tag}.result.json"
-    db = runs_dir / f"{tag}.db"
-    for p in (stats, result, db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-        p.unlink(missing_ok=True)
+    # A folder per run: a fresh store, and a fresh HTTP cache (aggregator.crawl puts it beside the store).
+    run_dir = runs_dir / f"{n:02d}-{mode}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    stats, result, db = run_dir / "stats.jsonl", run_dir / "result.json", run_dir / "store.db"
     cmd = [PY, str(BENCH / "runner.py"), mode, "--config", str(config), "--db", f"sqlite:///{db}",
            "--stats", str(stats), "--result", str(result)]
     if args.crawler_cpu is not None:
         cmd += ["--cpu", str(args.crawler_cpu)]
-    if mode == "bare" and args.bare_per_source:
+    if mode in ("bare", "items") and args.bare_per_source:
         cmd.append("--bare-per-source")
     if profile:
         cmd += ["--profile", profile]
-    server_cpu0, t0 = server.cpu(), time.monotonic()
+    server_cpu0, busy0, t0 = server.cpu(), system_busy(), time.monotonic()
+    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run((wrap or []) + cmd, cwd=ROOT, capture_output=True, text=True)
+    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.monotonic() - t0
     server_cpu = server.cpu() - server_cpu0
+    busy = system_busy() - busy0
+    # the crawl process and anything it started and reaped (a pipeline may use worker processes)
+    crawl_cpu = usage1.ru_utime - usage0.ru_utime + usage1.ru_stime - usage0.ru_stime
     if proc.returncode != 0 or not result.exists():
         raise SystemExit(f"{mode} run failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     out = {"mode": mode, **summarise(stats), **json.loads(result.read_text()), "wall": wall,
            "server_cpu": server_cpu, "stderr": proc.stderr.strip()[-2000:]}
     out["ppm"] = out["pages"] / out["window"] * 60
-    out["crawler_cpu_pct"] = 100 * (out["cpu_user"] + out["cpu_sys"]) / out["process_wall"]
+    out["crawl_cpu"] = crawl_cpu
+    out["crawler_cpu_pct"] = 100 * crawl_cpu / wall
     out["server_cpu_pct"] = 100 * server_cpu / wall
+    # everything else on the machine meanwhile (other jobs skew the figures; py-spy counts here too)
+    out["other_cpu_pct"] = max(0.0, 100 * (busy - crawl_cpu - server_cpu) / wall)
+    out["disk_mb"] = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file()) / 2**20
     if not args.keep_db:
-        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-            p.unlink(missing_ok=True)
+        for p in run_dir.iterdir():
+            if p.name not in ("stats.jsonl", "result.json"):
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
     return out
 
 
@@ -145,43 +163,59 @@ def check(run: dict, spec: MirrorSpec) -> list[str]:
         bad = [s for s in run["sources"] if s["status"] != "ok"]
         if bad:
             problems.append(f"source runs not ok: {bad[:2]}")
+    if run["mode"] == "items" and run["items"] != spec.pages * TEASERS_PER_PAGE:
+        problems.append(f"scraped {run['items']} items, expected {spec.pages * TEASERS_PER_PAGE}")
     if run["reasons"] != ["finished"]:
         problems.append(f"finish reasons {run['reasons']}")
     return problems
 
 
+def warnings(run: dict) -> list[str]:
+    """Conditions that skew the figures without making the run wrong."""
+    out = []
+    if run["other_cpu_pct"] > 15:
+        out.append(f"other processes used {run['other_cpu_pct']:.0f} % of a CPU meanwhile: figures skewed")
+    if run["server_cpu_pct"] > 70:
+        out.append(f"the server used {run['server_cpu_pct']:.0f} % of its CPU: it may be the bottleneck")
+    return out
+
+
 def line(run: dict) -> str:
-    extra = f"  stored {run['stored_items']:>6}" if run["mode"] == "full" else ""
+    extra = f"  stored {run['stored_items']:>6}, wrote {run['disk_mb']:.0f} MB" if run["mode"] == "full" else ""
     return (f"  {run['mode']:<4}  {run['pages']:>5} pages in {run['window']:6.2f} s  = {run['ppm']:8.0f} pages/min"
-            f"  (crawler CPU {run['crawler_cpu_pct']:3.0f} %, server CPU {run['server_cpu_pct']:3.0f} %,"
-            f" process {run['process_wall']:5.1f} s){extra}")
+            f"  (CPU: crawler {run['crawler_cpu_pct']:3.0f} %, server {run['server_cpu_pct']:2.0f} %,"
+            f" other {run['other_cpu_pct']:2.0f} %; process {run['process_wall']:5.1f} s){extra}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Full pipeline vs bare Scrapy spider, pages per minute.")
-    ap.add_argument("--pages", type=int, default=3000, help="total listing pages in the mirror (default 3000)")
+    ap.add_argument("--pages", type=int, default=2400, help="total listing pages in the mirror (default 2400)")
     ap.add_argument("--sections", type=int, default=8, help="independent paginated listings (default 8)")
     ap.add_argument("--rounds", type=int, default=2, help="full/bare alternations (default 2)")
     ap.add_argument("--out", type=Path, default=BENCH / "out", help="work folder (default bench/out/)")
     ap.add_argument("--server", choices=("asyncio", "snapshot"), default="asyncio",
                     help="asyncio: in-memory stdlib server (default); snapshot: aggregator.snapshot.SnapshotServer")
-    ap.add_argument("--crawler-cpu", type=int, default=0, help="CPU the crawl processes are pinned to (default 0)")
-    ap.add_argument("--server-cpu", type=int, default=1, help="CPU the server is pinned to (default 1)")
-    ap.add_argument("--no-pin", action="store_true", help="do not pin processes to CPUs")
+    ap.add_argument("--server-cpu", type=int, default=1, help="CPU the server is pinned to (default 1; -1: none)")
+    ap.add_argument("--crawler-cpu", type=int, default=-1,
+                    help="CPU the crawl processes are pinned to (default -1: not pinned, so work the pipeline "
+                         "moves into another process may use the other core)")
     ap.add_argument("--bare-per-source", action="store_true",
                     help="run the bare spider as one crawler per section, as crawl() runs one per source")
     ap.add_argument("--modes", default="full,bare",
-                    help="modes to alternate, comma-separated (default full,bare; `bare` alone to test a server)")
+                    help="modes to alternate, comma-separated: full, bare, items (bare + one trivial item per teaser "
+                         "through 3 no-op pipelines: Scrapy's own per-item cost); default full,bare")
     ap.add_argument("--themes-from", type=Path, default=ROOT / "config.yaml", help="config whose themes to use")
     ap.add_argument("--profile", action="store_true",
                     help="after the rounds, profile one full run with cProfile (and py-spy when installed)")
-    ap.add_argument("--keep-db", action="store_true", help="keep each full run's SQLite file")
+    ap.add_argument("--keep-db", action="store_true",
+                    help="keep each full run's SQLite store and HTTP cache (in bench/out/runs/NN-full/)")
     args = ap.parse_args()
-    if args.no_pin or len(os.sched_getaffinity(0)) < 2:
-        args.crawler_cpu = args.server_cpu = None
+    cpus = os.sched_getaffinity(0)
+    args.crawler_cpu = args.crawler_cpu if args.crawler_cpu in cpus else None
+    args.server_cpu = args.server_cpu if args.server_cpu in cpus and len(cpus) > 1 else None
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if not modes or set(modes) - {"full", "bare"}:
-        ap.error("--modes takes full and/or bare")
+    if not modes or set(modes) - {"full", "bare", "items"}:
+        ap.error("--modes takes full, bare and/or items")
     spec = MirrorSpec(args.pages, args.sections)
     if not 1 <= spec.pages_in(0) <= 1000:
         ap.error("pages per section must be 1..1000 (a source's max_pages is at most 1000)")
@@ -196,8 +230,8 @@ def main() -> None:
     print(f"mirror: {spec.pages} pages x {TEASERS_PER_PAGE} teasers in {spec.sections} sections, "
           f"{manifest['bytes'] / spec.pages / 1024:.1f} KB/page avg ({time.monotonic() - t0:.1f} s)")
     server = Server(out / "mirror", args.server, args.server_cpu)
-    pin = "not pinned" if args.crawler_cpu is None else f"crawler on CPU {args.crawler_cpu}, " \
-                                                      f"server on CPU {args.server_cpu}"
+    pin = (f"server pinned to CPU {args.server_cpu}" if args.server_cpu is not None else "server not pinned") + \
+        (f", crawler to CPU {args.crawler_cpu}" if args.crawler_cpu is not None else ", crawler not pinned")
     print(f"server: {args.server} on 127.0.0.1:{server.port} ({pin}); Python {sys.version.split()[0]}")
     config = out / "bench-config.yaml"
     write_config(config, server.port, spec, args.themes_from)
@@ -213,6 +247,8 @@ def main() -> None:
                 print(line(run), flush=True)
                 for problem in check(run, spec):
                     print(f"    !! {problem}")
+                for warning in warnings(run):
+                    print(f"    warning: {warning}")
         full = [r["ppm"] for r in runs if r["mode"] == "full"]
         bare = [r["ppm"] for r in runs if r["mode"] == "bare"]
         med = lambda xs: statistics.median(xs) if xs else None  # noqa: E731
@@ -221,6 +257,10 @@ def main() -> None:
             print(f"  full pipeline  median {med(full):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in full)})")
         if bare:
             print(f"  bare spider    median {med(bare):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in bare)})")
+        items = [r["ppm"] for r in runs if r["mode"] == "items"]
+        if items:
+            print(f"  bare + items   median {med(items):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in items)})"
+                  + (f"; items/bare = {med(items) / med(bare):.2f}" if bare else ""))
         ratio = med(full) / med(bare) if full and bare else None
         if ratio is not None:
             pairs = [f / b for f, b in zip(full, bare)]
@@ -229,8 +269,8 @@ def main() -> None:
         ok = all(not check(r, spec) for r in runs)
         print(f"  sanity: {'every run fetched all pages; every full run stored pages x 20 items' if ok else 'FAILED'}")
         summary = {"pages": spec.pages, "sections": spec.sections, "server": args.server,
-                   "pinned": args.crawler_cpu is not None, "full_ppm": full, "bare_ppm": bare,
-                   "full_median": med(full), "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
+                   "server_cpu": args.server_cpu, "crawler_cpu": args.crawler_cpu, "full_ppm": full, "bare_ppm": bare,
+                   "items_ppm": items, "full_median": med(full), "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
                    "runs": [{k: v for k, v in r.items() if k != "stderr"} for r in runs]}
         (out / "results.json").write_text(json.dumps(summary, indent=1, default=str))
         if args.profile:

@@ -255,7 +255,7 @@ class SectionWriter:
 
     # ---- boilerplate -------------------------------------------------------------------------------------
     def _header(self) -> str:
-        rng, ui = self.rng, self.ui
+        rng = self.rng
         menu = []
         for group in ("About us", "Collections", "Visit", "Learning", "Research", "Membership"):
             links = "".join(

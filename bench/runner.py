@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import sys
@@ -51,24 +52,32 @@ def run_bare(args, overrides: dict) -> dict:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from bench.bare_spider import BarePagerSpider
+    from bench.bare_spider import BarePagerSpider, ItemsPagerSpider
 
     data = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
     urls = [u for src in data["sources"] for u in (src.get("urls") or [src["url"]])]
-    next_css = data["sources"][0]["next_page"]
+    first = data["sources"][0]
+    next_css = first["next_page"]
+    extra = {}
+    spider = BarePagerSpider
+    if args.mode == "items":
+        spider = ItemsPagerSpider
+        link = first["list"]["link"].rpartition("@")
+        extra["item_css"] = f"{first['list']['item']} {link[0]}::attr({link[2]})"
     settings = Settings()
     settings.setdict(overrides, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # installs the root log handler, as crawl() does
+    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))  # as crawl() does: no DEBUG records made
     groups = [[u] for u in urls] if args.bare_per_source else [urls]
     for i, group in enumerate(groups):
-        process.crawl(BarePagerSpider, start_urls=group, next_css=next_css, name=f"bare{i}")
+        process.crawl(spider, start_urls=group, next_css=next_css, name=f"{args.mode}{i}", **extra)
     process.start()
     return {}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("full", "bare"))
+    ap.add_argument("mode", choices=("full", "bare", "items"))
     ap.add_argument("--config", required=True)
     ap.add_argument("--db", default="")
     ap.add_argument("--stats", required=True, help="JSON lines: one row of final stats per crawler")
@@ -80,7 +89,7 @@ def main() -> None:
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
     overrides = dict(COMMON, BENCH_STATS_FILE=args.stats)
-    runner = run_full if args.mode == "full" else run_bare
+    runner = run_full if args.mode == "full" else run_bare  # run_bare runs `items` too
     profiler = None
     if args.profile:
         import cProfile
