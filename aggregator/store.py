@@ -210,9 +210,13 @@ class Store:
             runs = s.scalars(select(CrawlRun).join(sub, CrawlRun.id == sub.c.id)).all()
         return {r.source_id: r for r in runs}
 
-    def latest(self, theme: str | None = None, source: str | None = None, limit: int = 100) -> list[Item]:
-        """The newest items (by publication, else first-seen), of a theme or source if given."""
+    def latest(self, theme: str | None = None, source: str | None = None, limit: int = 100,
+               stories: bool = False) -> list[Item]:
+        """The newest items (by publication, else first-seen), of a theme or source if given; with `stories`,
+        only the lead copy of each story."""
         q = select(Item).options(selectinload(Item.themes))
+        if stories:
+            q = q.where(Item.lead.is_(True))
         if theme:
             q = q.join(ItemTheme).where(ItemTheme.theme == theme).order_by(ItemTheme.sort_date.desc(),
                                                                           ItemTheme.item_id.desc())
