@@ -87,9 +87,11 @@ def load_stories(s: Session, cluster_ids: set[int]) -> dict[int, Story]:
     return stories
 
 
-def choose(me: Member, candidates: list[Member], stories: dict[int, Story], settings: Dedup) -> tuple[int | None, str]:
-    """The story this item joins and why: a language version's, else the best similar one; (None, '') if none."""
-    for c in candidates:
+def choose(me: Member, versions: list[Member], candidates: list[Member], stories: dict[int, Story],
+           settings: Dedup) -> tuple[int | None, str]:
+    """The story this item joins and why: a language version's (found by language keys), else the best similar
+    one; (None, '') if none."""
+    for c in versions:
         why = dedup.language_link(me.url_key, me.alternates, c.url_key, c.alternates)
         if why:
             return c.cluster_id, f"language version of item {c.id} ({c.source_id}): {why}"
@@ -98,6 +100,8 @@ def choose(me: Member, candidates: list[Member], stories: dict[int, Story], sett
         story = stories[c.cluster_id]
         if c.source_id == me.source_id or me.source_id in story.sources:
             continue  # a source tells a story once (its other languages are joined above)
+        if dedup.similarity(me.fp, c.fp) < settings.threshold:
+            continue  # cannot pass at any gap: spare the full decision
         gap = abs((me.when - c.when).total_seconds()) // 86400
         d = dedup.decide(me.fp, c.fp, gap, frozenset(story.numbers), settings)
         if d.join and (best is None or (d.score, -c.id) > (best[0], -best[1].id)):
@@ -107,9 +111,16 @@ def choose(me: Member, candidates: list[Member], stories: dict[int, Story], sett
     return best[1].cluster_id, f"joined item {best[1].id} ({best[1].source_id}): {best[2]}"
 
 
+def near(keys: list[int], found: dict[int, set[int]], local: dict[int, list[int]], members: dict[int, Member]) -> list[Member]:
+    """The stored and batch items sharing any of these keys, by id."""
+    ids = {i for k in keys for i in (*found.get(k, ()), *local.get(k, ()))}
+    return sorted((members[i] for i in ids if i in members), key=lambda m: m.id)
+
+
 def assign(s: Session, items: list[Item], settings: Dedup) -> None:
     """Give each new (flushed) item its story and reason, store its keys, and re-elect the touched stories' leads."""
     mine = [member_of(i) for i in items]
+    lang = {m.id: dedup.language_keys(m.url_key, m.alternates) for m in mine}
     wanted = {m.id: keys_of(m, settings.bands, 1) for m in mine}
     found = lookup(s, {k for ks in wanted.values() for k in ks})
     members = load_members(s, {i for ids in found.values() for i in ids})
@@ -117,9 +128,8 @@ def assign(s: Session, items: list[Item], settings: Dedup) -> None:
     local: dict[int, list[int]] = defaultdict(list)
     rows = []
     for item, me in zip(items, mine):
-        ids = {i for k in wanted[me.id] for i in (*found.get(k, ()), *local.get(k, ()))}
-        candidates = sorted((members[i] for i in ids if i in members), key=lambda m: m.id)
-        cluster, reason = choose(me, candidates, stories, settings)
+        cluster, reason = choose(me, near(lang[me.id], found, local, members), near(wanted[me.id], found, local, members),
+                                 stories, settings)
         item.cluster_id = me.cluster_id = cluster or item.id
         item.cluster_reason = reason
         stories[me.cluster_id].add(me)

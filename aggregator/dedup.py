@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
@@ -42,6 +43,9 @@ LANGUAGE_CODES = frozenset("en fr es de it nl ru pt ar zh ja ko pl cs sk sl hr s
                            "eu gl ga cy mt kk ky uz tg".split())
 BUCKET_DAYS = 16  # index keys are per 16-day period: a join window of up to 15 days needs 3 periods
 LANG_BAND = 255   # band number reserved for language-version keys
+# Stored keys must be reproducible: datasketch's scheme (and seed, and sha1 hashing) named, not defaulted.
+SCHEME = "affine32"
+PREFIX = 4  # letters of each word kept: enough to meet cognates and inflections (definition, definizione)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ def fingerprint(title: str, summary: str) -> Fingerprint:
             if len(word) >= 2:
                 feats.add("#" + word)
         elif len(word) >= 4 and word not in STOPWORDS:
-            feats.add(cognate(word)[:4])
+            feats.add(cognate(word)[:PREFIX])
     return Fingerprint(frozenset(feats), numbers(text))
 
 
@@ -120,10 +124,16 @@ def day_number(when: datetime) -> int:
     return int(when.timestamp() // 86400)
 
 
+@lru_cache(maxsize=8)
+def permutations(bands: int):
+    """The MinHash permutations for a band count, made once (they depend only on the count and the seed)."""
+    return MinHash(num_perm=bands, seed=1, scheme=SCHEME).permutations
+
+
 def minhash_values(fp: Fingerprint, bands: int) -> np.ndarray:
     """One MinHash value per band (datasketch), from the features worth indexing."""
     feats = sorted(fp.features - KEY_STOP)
-    mh = MinHash(num_perm=bands, seed=1)
+    mh = MinHash(num_perm=bands, seed=1, permutations=permutations(bands), scheme=SCHEME)
     if feats:
         mh.update_batch([f.encode() for f in feats])
     return mh.hashvalues if feats else np.array([], dtype=np.uint64)
