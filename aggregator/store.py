@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from aggregator.config import Dedup
+from aggregator.migrate import upgrade
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
 
 
@@ -81,6 +82,7 @@ class Store:
         self.dedup = dedup or Dedup()
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
+        upgrade(self.engine, self.dedup)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         self.feed_id_prefix = feed_id_prefix
 

@@ -134,3 +134,28 @@ def test_members_lists_the_lead_first(store_url):
     with store.session() as s:
         [story] = members(s, {i.cluster_id for i in s.scalars(select(Item))}).values()
     assert [i.source_id for i in story] == ["icom-news", "cimam"]
+
+
+def test_store_made_before_stories_is_upgraded_and_indexed(store_url):
+    """An older store gets the story columns; its items become stories of their own that new copies join."""
+    from sqlalchemy import MetaData, Table, create_engine, insert
+
+    from aggregator.migrate import NEW_COLUMNS
+
+    engine = create_engine(store_url)
+    old = Table("items", MetaData(), *[c._copy() for c in Item.__table__.columns if c.name not in NEW_COLUMNS])
+    old.create(engine)
+    row = inc("https://icom.museum/en/news/statement", *STATEMENT)
+    with engine.begin() as conn:
+        conn.execute(insert(old).values(
+            feed_id="urn:uuid:old-1", url_key=row.url_key, url=row.url, source_id="icom-news", source_priority=90,
+            title=row.title, summary=row.summary, image=None, categories=[], language="en", published=row.published,
+            first_seen=T0, last_seen=T0, updated=T0, sort_date=T0, content_hash="x"))
+    engine.dispose()
+    store = Store(store_url)
+    [item] = by_url(store).values()
+    assert (item.cluster_id, item.lead, item.feed_id) == (item.id, True, "urn:uuid:old-1")
+    store.upsert([inc("https://cimam.org/news/statement", *STATEMENT, source="cimam", days=1, priority=50)],
+                 now=T0 + timedelta(days=1))
+    assert len(stories(store)) == 1
+    assert store.upsert([inc("https://icom.museum/en/news/statement", *STATEMENT)], now=T0 + timedelta(2)) == (0, 1)
