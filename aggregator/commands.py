@@ -50,7 +50,7 @@ def do_publish(config: Config, db: str, out) -> None:
     from aggregator.publish import publish
     from aggregator.store import Store
 
-    store = Store(db)
+    store = Store(db, dedup=config.dedup)
     paths = publish(store, config, out)
     print(f"published {len(paths)} feed files from {store.count()} items to {out}/")
 

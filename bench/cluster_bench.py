@@ -92,6 +92,8 @@ def history(store: Store, rows, bands: int) -> None:
         if len(items) >= CHUNK:
             flush(store, items, keys)
             items, keys = [], []
+            for old in [s for s in founders if s < sid - 5000]:  # copies come within days: keep memory flat
+                del founders[old]
     flush(store, items, keys)
 
 
