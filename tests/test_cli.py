@@ -47,6 +47,12 @@ def test_clusters_lists_stories_echoed_across_sources(demo):
     assert all("similar text" in i["why"] or "language version" in i["why"] for i in joined)
     text = museumfeeds("--db", demo["db"], "clusters").stdout
     assert "why: " in text and text.rstrip().endswith("stories with more than one item")
+    # the everything feed has one entry per story, naming the other copies
+    entries = feedparser.parse((demo["out"] / "all.atom").read_bytes()).entries
+    links = {e.link for e in entries}
+    assert all(len(links & {i["url"] for i in r["items"]}) <= 1 for r in rows)
+    echoed = [e for e in entries for r in multi if e.link == r["url"]]
+    assert echoed and all("Also published by" in e.summary for e in echoed)
 
 
 def test_explain_unknown_item_is_a_usage_error(demo):
