@@ -1,6 +1,9 @@
 """RunRecorder: records every crawl of a source in the store, with its health judged against its history."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from scrapy import signals
 
 from aggregator.health import RunFacts, Rhythm, assess, usual_gap
@@ -36,6 +39,7 @@ class RunRecorder:
         rhythm = Rhythm(last_new, usual_gap(dates), source.stale_after_days)
         status, why = assess(facts, history, rhythm, utcnow())
         spider.run_status = (status, why)
+        self.dump_stats(source.id, {**stats, "museumfeeds/status": status, "museumfeeds/reason": why})
         self.store.finish_run(
             self.run_id, status=status, reason=why, pages=facts.listing_pages,
             requests=stats.get("museumfeeds/net/requests", 0), bytes=stats.get("museumfeeds/net/bytes", 0),
@@ -43,6 +47,14 @@ class RunRecorder:
             items_new=stats.get("museumfeeds/items_new", 0), errors=len(facts.errors), teasers=facts.teasers,
             stored=facts.items, listing_empty=facts.listing_empty, dated=facts.dated, summarised=facts.summarised,
         )
+
+
+    def dump_stats(self, source_id: str, stats: dict) -> None:
+        """With MUSEUMFEEDS_STATS_DIR set, the run's Scrapy stats as `<dir>/<source>.json` (for operators, tests)."""
+        folder = self.crawler.settings.get("MUSEUMFEEDS_STATS_DIR")
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            (Path(folder) / f"{source_id}.json").write_text(json.dumps(stats, indent=1, default=str, sort_keys=True))
 
 
 def run_facts(stats: dict, spider_errors: list[str], finish_reason: str) -> RunFacts:
