@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -52,10 +53,13 @@ class RobotsCacheMiddleware:
 
 class NetworkFactsMiddleware:
     """Counts requests and bytes that really crossed the network (the HTTP cache sits above it), and records
-    errors and bot challenges the cache would otherwise hide by serving its stored copy."""
+    errors and bot challenges the cache would otherwise hide by serving its stored copy. An error that a retry
+    of the same URL got past is forgotten; a redirect that can lead nowhere (off-site, a loop) is an error."""
 
     def __init__(self, crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
+        self.errors: dict[str, str] = {}  # listing/feed URL -> its latest cause
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -73,7 +77,12 @@ class NetworkFactsMiddleware:
         if response.status >= 400 and not request.meta.get("dont_obey_robotstxt"):
             self.note(f"HTTP {response.status} for {request.url}", request)
         elif response.status < 400 and callback_name(request) in ("parse_listing", "parse_feed"):
-            stats.inc_value("museumfeeds/net/listing_ok")
+            cause = redirect_fault(request, response, getattr(self.crawler.spider, "allowed_domains", None))
+            if cause:
+                self.note(cause, request)
+            elif not 300 <= response.status < 400:
+                stats.inc_value("museumfeeds/net/listing_ok")
+                self.recovered(request.url)
         if response.status in (200, 403, 429, 503) and CHALLENGE.search(response.body[:200_000]):
             stats.inc_value("museumfeeds/bot_challenge")
             stats.set_value("museumfeeds/bot_challenge_url", request.url)
@@ -89,10 +98,31 @@ class NetworkFactsMiddleware:
         if callback_name(request) == "parse_article":
             self.stats.inc_value("museumfeeds/net/article_errors")
             return
-        self.stats.inc_value("museumfeeds/net/errors")
-        errors = self.stats.get_value("museumfeeds/net/error_list", [])
-        if len(errors) < 5:
-            self.stats.set_value("museumfeeds/net/error_list", [*errors, cause])
+        self.errors[request.url] = cause
+        self.publish()
+
+    def recovered(self, url: str) -> None:
+        """A retry of this URL got through: its earlier error was transient."""
+        if self.errors.pop(url, None) is not None:
+            self.publish()
+
+    def publish(self) -> None:
+        self.stats.set_value("museumfeeds/net/errors", len(self.errors))
+        self.stats.set_value("museumfeeds/net/error_list", list(self.errors.values())[:5])
+
+
+def redirect_fault(request, response, allowed: list[str] | None) -> str | None:
+    """Why a redirect of a listing or feed can lead nowhere (off-site, back to a URL of its own chain), or None."""
+    location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
+    if not location:
+        return None
+    target = urljoin(request.url, location.decode("latin-1"))
+    host = urlsplit(target).hostname or ""
+    if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
+        return f"redirected off-site to {host}: {request.url}"
+    if target in [*request.meta.get("redirect_urls", []), request.url]:
+        return f"redirect loop: {target} redirects back to itself via {request.url}"
+    return None
 
 
 def callback_name(request) -> str:
