@@ -1,10 +1,11 @@
-"""Downloader middlewares: robots.txt obeyed under concurrency, and what really crossed the network."""
+"""Downloader middlewares: robots.txt obeyed under concurrency, charset lies repaired, what crossed the network."""
 from __future__ import annotations
 
 import re
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
@@ -34,6 +35,40 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
             pending.addBoth(relay)
             return await maybe_deferred_to_future(mine)
         return await super().robot_parser(request)
+
+
+class CharsetRepairMiddleware:
+    """A wrong charset in the Content-Type header beats a correct <meta> in Scrapy (reliability.md §7-D), giving
+    `MusÃ©e`: bytes that are valid UTF-8 are read as UTF-8 whatever was declared, and bytes declared UTF-8 with
+    no valid multi-byte sequence at all as windows-1252 (a UTF-8 page with one bad byte stays UTF-8). Runs after decompression (priority 585, below HttpCompression's 590)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls()
+
+    def process_response(self, request, response, spider=None):
+        if not isinstance(response, TextResponse):
+            return response
+        encoding = response.encoding.lower().replace("_", "-")
+        if encoding in ("utf-8", "utf8"):
+            return response if not_cp1252(response.body) else response.replace(encoding="cp1252")
+        if response.body.isascii() or encoding.startswith("utf-16") or not valid_utf8(response.body):
+            return response
+        return response.replace(encoding="utf-8")
+
+
+def valid_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def not_cp1252(body: bytes) -> bool:
+    """True when bytes read as UTF-8 hold at least one valid non-ASCII character (or no non-ASCII byte)."""
+    text = body.decode("utf-8", "replace")
+    return body.isascii() or any(ord(c) > 127 and c != "\ufffd" for c in text)
 
 
 class RobotsCacheMiddleware:

@@ -38,6 +38,7 @@ CLOSESPIDER_TIMEOUT = 3600
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawlers.middlewares.SafeRobotsTxtMiddleware": 100,
+    "crawlers.middlewares.CharsetRepairMiddleware": 585,  # after decompression (590), before MetaRefresh (580)
     "crawlers.middlewares.RobotsCacheMiddleware": 890,
     "crawlers.middlewares.NetworkFactsMiddleware": 950,
 }
