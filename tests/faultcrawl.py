@@ -86,11 +86,12 @@ def snapshot_rows(db: str) -> dict:
                 for i in s.scalars(select(Item))}
 
 
-def crawl(tmp: Path, config: Path, overrides: dict | None = None, timeout: int = 150) -> subprocess.CompletedProcess:
+def crawl(tmp: Path, config: Path, overrides: dict | None = None, timeout: int = 150,
+          db: str | None = None) -> subprocess.CompletedProcess:
     """`museumfeeds run` with fast, loopback-only settings on top of the project's (hardened) ones."""
     base = {"MUSEUMFEEDS_STATS_DIR": str(tmp / "stats"), "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
             "TWISTED_DNS_RESOLVER": "tests.crawlrun.LoopbackOnlyResolver"}
-    args = [str(config), f"sqlite:///{tmp}/db/store.db", str(tmp / "feeds"), json.dumps({**base, **(overrides or {})})]
+    args = [str(config), db or f"sqlite:///{tmp}/db/store.db", str(tmp / "feeds"), json.dumps({**base, **(overrides or {})})]
     return subprocess.run([sys.executable, "-m", "tests.crawlrun", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
 
