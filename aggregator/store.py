@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
+from aggregator.schema import check_schema
 
 
 def utcnow() -> datetime:
@@ -78,7 +79,8 @@ class Store:
     def __init__(self, url: str, feed_id_prefix: str = "urn:uuid:"):
         self.url = url
         self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
+        Base.metadata.create_all(self.engine)  # adds missing tables; never alters an existing one, so:
+        check_schema(self.engine, Base.metadata)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         self.feed_id_prefix = feed_id_prefix
 
