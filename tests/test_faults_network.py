@@ -154,7 +154,7 @@ def test_p10_oversized_page_aborted(night, path):
     run, hits, _ = night
     assert hits[path] >= 1
     stats = run.stats("huge")
-    assert stats["memusage/max"] < 400 * 1024 * 1024
+    assert stats["memusage/max"] < 300 * 1024 * 1024
     r = run.run("huge")
     assert r.status == "degraded" and "download cancelled (response over the size limit)" in r.reason, r.reason
     assert stats["downloader/exception_type_count/scrapy.exceptions.DownloadCancelledError"] == 2
@@ -166,7 +166,7 @@ def test_p11_gzip_bomb_aborted(night):
     run, hits, _ = night
     assert hits["/bomb/gzipbomb"] >= 1
     stats = run.stats("bomb")
-    assert stats["memusage/max"] < 400 * 1024 * 1024
+    assert stats["memusage/max"] < 300 * 1024 * 1024
     r = run.run("bomb")
     assert r.status == "degraded" and "decompress" in r.reason, r.reason
     assert len(run.items("bomb")) == 3
