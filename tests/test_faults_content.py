@@ -54,7 +54,8 @@ def serve_content(server: FaultServer) -> list[dict]:
     server.page("/feeds/xxe.xml", XXE.format(base=b), "application/rss+xml")
     for sid in ("xmlbomb", "xxe"):
         server.page(f"/{sid}/news/", listing([(f"/{sid}/a2", f"Fallback item of {sid}")]))
-    names = ("lie", "nocharset", "bom", "utf8lie", "ctrl", "hostile", "soup")
+    server.page("/binary/news/", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "image/png")
+    names = ("lie", "nocharset", "bom", "utf8lie", "ctrl", "hostile", "soup", "binary")
     return ([source(sid, [f"{b}/{sid}/news/"]) for sid in names]
             + [source("variants", [f"{b}/variants/sub/news/"]),
                source("xmlbomb", [f"{b}/xmlbomb/news/"], feed=f"{b}/feeds/bomb.xml"),
@@ -73,7 +74,13 @@ def crawled(run, sid):
 
 
 def test_run_completes_and_feeds_pass_checks(night):
-    assert "Traceback" not in night.proc.stderr and night.proc.returncode in (0, 1), night.proc.stderr
+    assert "Traceback" not in night.proc.stderr and night.proc.returncode == 1, night.proc.stderr
+    from bs4 import BeautifulSoup
+
+    for entry in __import__("feedparser").parse((night.feeds / "all.atom").read_bytes()).entries:
+        assert entry.link.startswith(("http://", "https://")), entry.link
+        hrefs = [a.get("href") for a in BeautifulSoup(entry.get("summary", ""), "html.parser").find_all("a") if a.get("href")]
+        assert all(h.startswith(("http://", "https://", "mailto:")) for h in hrefs), hrefs
     feedcheck.require_tools()
     atom, rss = sorted(night.feeds.rglob("*.atom")), sorted(night.feeds.rglob("*.rss"))
     feedcheck.strict(atom + rss)
@@ -109,6 +116,14 @@ def test_p13_control_chars_never_reach_feed(night):
 def test_p14_malformed_html_extracted(night):
     assert sorted(i.title for i in crawled(night, "soup")) == ["Second item", "Unclosed soup"]
     assert night.run("soup").status == "ok"
+
+
+def test_p14_unreadable_listing_named_not_a_traceback(night):
+    """A listing URL that now serves an image: the page objects cannot read it; the run says so in one line."""
+    r = night.run("binary")
+    assert r.status == "failed" and r.reason.startswith("extract_failed: "), r.reason
+    assert r.reason.endswith("/binary/news/)") and night.stats("binary")["museumfeeds/extract_failed"] == 1
+    assert "spider_exceptions/count" not in night.stats("binary")
 
 
 def test_p16_url_variants_are_one_row_each(night):
