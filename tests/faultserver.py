@@ -69,6 +69,22 @@ class FaultHandler(BaseHTTPRequestHandler):
         self.server.stopping.wait(min(float(q.get("s", ["5"])[0]), MAX_SLEEP))
         self.send(200, listing([("/late", "Too late")]).encode())
 
+    def fault_slow_body(self, q, _path):
+        """Headers at once, then one byte per second (capped): the download timeout covers the whole body."""
+        body = listing([("/drip", "Dripped item")]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for n in range(int(min(float(q.get("s", ["5"])[0]), MAX_SLEEP))):
+                self.wfile.write(body[n:n + 1])
+                self.wfile.flush()
+                if self.server.stopping.wait(1):
+                    return
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def fault_reset(self, _q, _path):
         """TCP RST instead of a response."""
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

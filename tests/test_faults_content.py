@@ -13,6 +13,7 @@ from tests.faultserver import FaultServer, listing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(200)]
 MUSEE = "Musée — Zoë"
+CHARSET_SOURCES = ("lie", "nocharset", "bom", "meta", "metalie", "utf8lie")
 HOSTILE = ('<script>alert(1)</script><style>p{x:1}</style><img src=x onerror="alert(2)">'
            '<a href="javascript:alert(3)">js</a><iframe src="http://127.0.0.1/evil"></iframe>'
            '<img src="data:image/png;base64,AAAA"><a href="../more/">Read the <b>programme</b></a>'
@@ -35,6 +36,10 @@ def serve_content(server: FaultServer) -> list[dict]:
     server.page("/lie/news/", page, "text/html; charset=iso-8859-1")  # UTF-8 bytes, header says Latin-1
     server.page("/nocharset/news/", listing([("/nocharset/a1", MUSEE)]).encode("cp1252"), "text/html")
     server.page("/bom/news/", b"\xef\xbb\xbf" + listing([("/bom/a1", MUSEE)]).encode(), "text/html; charset=iso-8859-1")
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset={}">'
+    server.page("/meta/news/", listing([("/meta/a1", MUSEE)], head=meta.format("utf-8")).encode(), "text/html")
+    server.page("/metalie/news/", listing([("/metalie/a1", MUSEE)], head=meta.format("iso-8859-1")).encode(),
+                "text/html")  # UTF-8 bytes, the <meta> says Latin-1
     server.page("/utf8lie/news/", listing([("/utf8lie/a1", MUSEE)]).encode("cp1252"))  # header says UTF-8
     ctrl = listing([("/ctrl/a\x1bb", "Ctrl\x00 \x0bchars\x1b here \ufffe&#xD800;&#11;")], summary="Sum\x0bmary \x1b")
     server.page("/ctrl/news/", ctrl.encode("utf-8", "surrogatepass") + b"\xed\xa0\x80")
@@ -55,7 +60,7 @@ def serve_content(server: FaultServer) -> list[dict]:
     for sid in ("xmlbomb", "xxe"):
         server.page(f"/{sid}/news/", listing([(f"/{sid}/a2", f"Fallback item of {sid}")]))
     server.page("/binary/news/", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "image/png")
-    names = ("lie", "nocharset", "bom", "utf8lie", "ctrl", "hostile", "soup", "binary")
+    names = ("lie", "nocharset", "bom", "meta", "metalie", "utf8lie", "ctrl", "hostile", "soup", "binary")
     return ([source(sid, [f"{b}/{sid}/news/"]) for sid in names]
             + [source("variants", [f"{b}/variants/sub/news/"]),
                source("xmlbomb", [f"{b}/xmlbomb/news/"], feed=f"{b}/feeds/bomb.xml"),
@@ -88,7 +93,7 @@ def test_run_completes_and_feeds_pass_checks(night):
     feedcheck.jsonfeed(sorted(night.feeds.rglob("*.json")))
 
 
-@pytest.mark.parametrize("sid", ["lie", "nocharset", "bom", "utf8lie"])
+@pytest.mark.parametrize("sid", CHARSET_SOURCES)
 def test_p12_charset_header_lie_repaired(night, sid):
     assert [i.title for i in crawled(night, sid)] == [MUSEE]
     assert night.run(sid).status == "ok"
@@ -97,10 +102,9 @@ def test_p12_charset_header_lie_repaired(night, sid):
 def test_p12_no_mojibake_anywhere(night):
     from tests.faultcrawl import snapshot_rows
 
-    sids = ("lie", "nocharset", "bom", "utf8lie")
-    rows = [r for r in snapshot_rows(night.db).values() if r["source_id"] in sids]
-    text = repr(rows) + "".join((night.feeds / f"sources/{sid}.atom").read_text() for sid in sids)
-    assert len(rows) == 8 and not re.search("Ã©|â€|Â |Ã«|\ufffd", text)
+    rows = [r for r in snapshot_rows(night.db).values() if r["source_id"] in CHARSET_SOURCES]
+    text = repr(rows) + "".join((night.feeds / f"sources/{sid}.atom").read_text() for sid in CHARSET_SOURCES)
+    assert len(rows) == 2 * len(CHARSET_SOURCES) and not re.search("Ã©|â€|Â |Ã«|\ufffd", text)
 
 
 def test_p13_control_chars_never_reach_feed(night):

@@ -27,6 +27,7 @@ def night(tmp_path_factory):
             source("e500", [f"{b}/e500/news/", f"{b}/e500/500"]),
             source("flaky", [f"{b}/flaky/flaky"]),
             source("slow", [f"{b}/slow/slow?s=30"]),
+            source("drip", [f"{b}/drip/slow-body?s=30"]),
             source("reset", [f"{b}/reset/reset"]),
             source("trunc", [f"{b}/trunc/truncated"]),
             source("loop", [f"{b}/rl/loop"]),
@@ -89,6 +90,15 @@ def test_p04_slow_server_times_out_within_budget(night):
     assert r.status == "failed" and r.reason.startswith("timed out for 127.0.0.1"), r.reason
     # The whole night (every source, process start, publishing) within (1 + retries) x 2 s plus generous slack.
     assert run.seconds < (1 + RETRY_TIMES) * 2 + 40
+
+
+def test_p04_body_dripping_slowly_times_out(night):
+    run, hits, _ = night
+    assert hits["/drip/slow-body"] == 1 + RETRY_TIMES
+    assert run.stats("drip")["downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError"] == 3
+    r = run.run("drip")
+    assert r.status == "failed" and r.reason.startswith("timed out for 127.0.0.1"), r.reason
+    assert [i.title for i in run.items("drip")] == ["Earlier item of drip"]
 
 
 def test_p05_connection_reset_reported(night):
