@@ -105,8 +105,10 @@ class StorePipeline:
         try:
             new, seen = self.upsert_retrying(batch)
         except OperationalError as exc:
-            self.failed = f"{exc.orig or exc}: {len(batch)} items not stored after {self.attempts} attempts " \
-                          f"(another process is writing to the store)"
+            cause = str(exc.orig or exc).splitlines()[0]
+            locked = "locked" in cause
+            why = f" after {self.attempts} attempts (another process is writing to the store)" if locked else ""
+            self.failed = f"{cause}: {len(batch)} items not stored{why}"
             log.error("%s", self.failed)
             stats.set_value("museumfeeds/store_error", self.failed)
             stats.inc_value("museumfeeds/items_unstored", len(batch))
