@@ -40,7 +40,8 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
 class CharsetRepairMiddleware:
     """A wrong charset in the Content-Type header beats a correct <meta> in Scrapy (reliability.md §7-D), giving
     `MusÃ©e`: bytes that are valid UTF-8 are read as UTF-8 whatever was declared, and bytes declared UTF-8 with
-    no valid multi-byte sequence at all as windows-1252 (a UTF-8 page with one bad byte stays UTF-8). Runs after decompression (priority 585, below HttpCompression's 590)."""
+    no valid multi-byte sequence at all as windows-1252 (a UTF-8 page with one bad byte stays UTF-8).
+    Runs after decompression (priority 585, below HttpCompression's 590)."""
 
     @classmethod
     def from_crawler(cls, crawler):

@@ -91,7 +91,8 @@ def crawl(tmp: Path, config: Path, overrides: dict | None = None, timeout: int =
     """`museumfeeds run` with fast, loopback-only settings on top of the project's (hardened) ones."""
     base = {"MUSEUMFEEDS_STATS_DIR": str(tmp / "stats"), "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
             "TWISTED_DNS_RESOLVER": "tests.crawlrun.LoopbackOnlyResolver"}
-    args = [str(config), db or f"sqlite:///{tmp}/db/store.db", str(tmp / "feeds"), json.dumps({**base, **(overrides or {})})]
+    settings = json.dumps({**base, **(overrides or {})})
+    args = [str(config), db or f"sqlite:///{tmp}/db/store.db", str(tmp / "feeds"), settings]
     return subprocess.run([sys.executable, "-m", "tests.crawlrun", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
 

@@ -84,7 +84,8 @@ def test_run_completes_and_feeds_pass_checks(night):
 
     for entry in __import__("feedparser").parse((night.feeds / "all.atom").read_bytes()).entries:
         assert entry.link.startswith(("http://", "https://")), entry.link
-        hrefs = [a.get("href") for a in BeautifulSoup(entry.get("summary", ""), "html.parser").find_all("a") if a.get("href")]
+        soup = BeautifulSoup(entry.get("summary", ""), "html.parser")
+        hrefs = [a.get("href") for a in soup.find_all("a") if a.get("href")]
         assert all(h.startswith(("http://", "https://", "mailto:")) for h in hrefs), hrefs
     feedcheck.require_tools()
     atom, rss = sorted(night.feeds.rglob("*.atom")), sorted(night.feeds.rglob("*.rss"))
