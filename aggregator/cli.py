@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aggregator.config import Config, ConfigError, load_config
 from aggregator.runlock import LockBusy
+from aggregator.schema import SchemaError
 
 EXIT_OK, EXIT_SOURCES_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 DEMO_DB = "sqlite:///data/demo.db"
@@ -91,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(config, args)
     except commands.UsageError as exc:
+        print(f"museumfeeds: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SchemaError as exc:
         print(f"museumfeeds: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except LockBusy as exc:

@@ -23,6 +23,7 @@ from aggregator.config import (
     check_selector,
 )
 
+MAX_DOWNLOAD_TIMEOUT = 30
 TOP_KEYS = {"store", "feeds", "crawl", "schedule", "dedup", "sources", "themes"}
 
 
@@ -127,8 +128,10 @@ def build_crawl(root: Node) -> Crawl:
     node = root.child("crawl", {"user_agent", "contact", "timeout"})
     if node is None:
         return Crawl()
-    return Crawl(node.get("user_agent", str, Crawl.user_agent), node.get("contact", str, ""),
-                 node.get("timeout", int, Crawl.timeout))
+    timeout = node.get("timeout", int, Crawl.timeout)
+    if not 1 <= timeout <= MAX_DOWNLOAD_TIMEOUT:  # the hardened settings' bound (crawlers/settings.py)
+        node.fail(node.sub("timeout"), f"must be between 1 and {MAX_DOWNLOAD_TIMEOUT} seconds")
+    return Crawl(node.get("user_agent", str, Crawl.user_agent), node.get("contact", str, ""), timeout)
 
 
 def build_schedule(root: Node) -> Schedule:

@@ -49,18 +49,18 @@ def parse_date(text: str | None, languages: tuple[str, ...] = ("en",), order: st
     """The first date in `text`, aware; a date with no year is taken as the latest such day not after `now`."""
     if not text or not text.strip():
         return None
-    ref = (now or datetime.now(timezone.utc)).date()
-    return _parse(" ".join(text.split())[:200], languages, order, tz, ref)
+    now = now or datetime.now(timezone.utc)
+    return _parse(" ".join(text.split())[:200], languages, order, tz, now.date(), now.hour)
 
 
 @lru_cache(maxsize=65536)
-def _parse(text: str, languages: tuple[str, ...], order: str, tz: str, ref: date) -> datetime | None:
+def _parse(text: str, languages: tuple[str, ...], order: str, tz: str, ref: date, hour: int = 0) -> datetime | None:
     zone = ZoneInfo(tz)
     for parser in (_iso, _rfc822):
         found = parser(text, zone)
         if found:
             return found
-    day = _numeric(text, order) or _named(text, languages, ref) or _fallback(text, languages, order, tz, ref)
+    day = _numeric(text, order) or _named(text, languages, ref) or _fallback(text, languages, order, tz, ref, hour)
     return datetime(day.year, day.month, day.day, tzinfo=zone) if day else None
 
 
@@ -129,13 +129,14 @@ def _named(text: str, languages: tuple[str, ...], ref: date) -> date | None:
     return guess
 
 
-def _fallback(text: str, languages: tuple[str, ...], order: str, tz: str, ref: date) -> date | None:
-    """dateparser for what the fast paths do not know (relative dates, unusual styles)."""
+def _fallback(text: str, languages: tuple[str, ...], order: str, tz: str, ref: date, hour: int = 0) -> date | None:
+    """dateparser for what the fast paths do not know (relative dates, unusual styles); "2 hours ago" counts
+    from the hour of `now`, not from midnight (which made it yesterday)."""
     import dateparser
 
     settings = {"DATE_ORDER": order, "TIMEZONE": tz, "RETURN_AS_TIMEZONE_AWARE": True,
                 "REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past",
-                "RELATIVE_BASE": datetime(ref.year, ref.month, ref.day)}
+                "RELATIVE_BASE": datetime(ref.year, ref.month, ref.day, hour)}
     try:
         found = dateparser.parse(text, languages=list(languages), settings=settings)
     except Exception:  # dateparser raises assorted errors on odd input

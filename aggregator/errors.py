@@ -15,6 +15,7 @@ CAUSES = {
     "ResponseNeverReceived": "no response (connection reset)",
     "DownloadFailedError": "download failed (connection reset)",
     "ResponseDataLossError": "truncated response",
+    "DownloadCancelledError": "download cancelled (response over the size limit)",
     "SSLError": "TLS error",
     "IgnoreRequest": "request ignored",
     "NoRouteError": "no route to host",
@@ -34,7 +35,7 @@ def describe_exception(exc: BaseException, url: str) -> str:
         return f"HTTP {response.status} for {response.url}"
     name = type(exc).__name__
     if name == "IgnoreRequest" and str(exc):  # "Forbidden by robots.txt", "max redirections reached"...
-        return f"{str(exc)[:120]}: {url}"
+        return f"{str(exc)[:200]}: {url}"
     cause = CAUSES.get(name)
     if cause is None:
         cause = next((text for key, text in CAUSES.items() if key in repr(exc)), f"{name}: {str(exc)[:120]}")

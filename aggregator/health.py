@@ -27,6 +27,7 @@ class RunFacts:
     bot_challenge: str | None = None
     errors: list[str] = field(default_factory=list)
     finish_reason: str = "finished"
+    store_error: str | None = None  # items could not be written (e.g. the database stayed locked)
 
     @property
     def per_page(self) -> float:
@@ -51,6 +52,8 @@ class Rhythm:
 def assess(now: RunFacts, history: list[RunFacts], rhythm: Rhythm | None = None,
            at: datetime | None = None) -> tuple[str, str]:
     """(status, reason): failed when nothing was read, degraded when something looks wrong, else ok."""
+    if now.store_error:
+        return "failed", f"store_error: {now.store_error}"
     wall = blocked(now, history)
     if now.listing_pages == 0:
         return "failed", wall or (now.errors[0] if now.errors else f"no listing page was read ({now.finish_reason})")

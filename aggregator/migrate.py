@@ -1,11 +1,12 @@
 """Bring a store made before story clustering up to date: add the columns, then index its items once."""
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect, insert, select, text, update
+from sqlalchemy import Engine, insert, select, text, update
 
 from aggregator import dedup
 from aggregator.config import Dedup
-from aggregator.models import Item, ItemKey
+from aggregator.models import Base, Item, ItemKey
+from aggregator.schema import missing_columns
 
 # Columns added to `items` with story clustering, and their SQL for ALTER TABLE (same on SQLite and PostgreSQL).
 NEW_COLUMNS = {"cluster_id": "INTEGER", "lead": "BOOLEAN NOT NULL DEFAULT TRUE",
@@ -17,10 +18,11 @@ CHUNK = 2000
 def upgrade(engine: Engine, settings: Dedup) -> bool:
     """Add missing story columns and indexes; give every unindexed item its fingerprint, keys and own story.
     Returns whether anything was done."""
-    have = {c["name"] for c in inspect(engine).get_columns("items")}
-    missing = [name for name in NEW_COLUMNS if name not in have]
-    if not missing:
-        return False
+    lacking = missing_columns(engine, Base.metadata)
+    missing = [name for name in NEW_COLUMNS if name in lacking.get("items", ())]
+    others = {t: [c for c in cols if t != "items" or c not in NEW_COLUMNS] for t, cols in lacking.items()}
+    if not missing or any(others.values()):
+        return False  # nothing to do, or another version's store: the schema check refuses it by name
     with engine.begin() as conn:
         for name in missing:
             conn.execute(text(f'ALTER TABLE items ADD COLUMN "{name}" {NEW_COLUMNS[name]}'))

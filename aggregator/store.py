@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from aggregator.config import Dedup
 from aggregator.migrate import upgrade
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
+from aggregator.schema import check_schema
 
 
 def utcnow() -> datetime:
@@ -30,12 +31,13 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    busy = float(parsed.query.get("timeout", 30))  # seconds a writer waits for another (`?timeout=` in the URL)
+    engine = create_engine(parsed.difference_update_query(["timeout"]), connect_args={"timeout": busy})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):  # noqa: ANN001 (DB-API connection)
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={int(busy * 1000)}", "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
@@ -81,8 +83,9 @@ class Store:
         self.url = url
         self.dedup = dedup or Dedup()
         self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
-        upgrade(self.engine, self.dedup)
+        Base.metadata.create_all(self.engine)  # adds missing tables; never alters an existing one, so:
+        upgrade(self.engine, self.dedup)       # the story columns (the one migration), then
+        check_schema(self.engine, Base.metadata)  # anything else missing is refused
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         self.feed_id_prefix = feed_id_prefix
 

@@ -11,6 +11,10 @@ TRACKING_NAMES = {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "ref
                   "phpsessid", "jsessionid", "sid", "sessionid", "_ga", "_gl", "at_medium", "at_campaign"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 SESSION_PATH = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
+# Characters no URL may carry raw: controls, space and DEL are percent-encoded; what XML 1.0 cannot hold at all
+# (lone surrogates, U+FFFE/U+FFFF) is dropped. A raw \x1b in a link made lxml refuse the whole feed.
+UNSAFE = re.compile("[\x00-\x20\x7f-\x9f]")
+NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 def is_tracking(name: str) -> bool:
@@ -21,7 +25,8 @@ def is_tracking(name: str) -> bool:
 
 def clean_url(url: str) -> str:
     """The link to publish: fragment, tracking and session parameters and default ports removed."""
-    parts = urlsplit(url.strip())
+    url = UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", NOT_XML.sub("", url.strip()))
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if parts.port and parts.port != DEFAULT_PORTS.get(scheme):

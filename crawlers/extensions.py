@@ -1,7 +1,12 @@
 """RunRecorder: records every crawl of a source in the store, with its health judged against its history."""
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+
 from scrapy import signals
+from sqlalchemy.exc import OperationalError
 
 from aggregator.health import RunFacts, Rhythm, assess, usual_gap
 from aggregator.store import utcnow
@@ -36,13 +41,32 @@ class RunRecorder:
         rhythm = Rhythm(last_new, usual_gap(dates), source.stale_after_days)
         status, why = assess(facts, history, rhythm, utcnow())
         spider.run_status = (status, why)
-        self.store.finish_run(
+        self.dump_stats(source.id, {**stats, "museumfeeds/status": status, "museumfeeds/reason": why})
+        self.retry_locked(lambda: self.store.finish_run(
             self.run_id, status=status, reason=why, pages=facts.listing_pages,
             requests=stats.get("museumfeeds/net/requests", 0), bytes=stats.get("museumfeeds/net/bytes", 0),
             items_seen=stats.get("museumfeeds/items_seen", 0) + stats.get("museumfeeds/known_skipped", 0),
             items_new=stats.get("museumfeeds/items_new", 0), errors=len(facts.errors), teasers=facts.teasers,
             stored=facts.items, listing_empty=facts.listing_empty, dated=facts.dated, summarised=facts.summarised,
-        )
+        ))
+
+    def retry_locked(self, write, attempts: int = 10) -> None:
+        """Record the run even when another writer holds the store for a while (bounded: then the next run
+        finds this one still `running` and marks it crashed)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return write()
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == attempts:
+                    raise
+                time.sleep(1)
+
+    def dump_stats(self, source_id: str, stats: dict) -> None:
+        """With MUSEUMFEEDS_STATS_DIR set, the run's Scrapy stats as `<dir>/<source>.json` (for operators, tests)."""
+        folder = self.crawler.settings.get("MUSEUMFEEDS_STATS_DIR")
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            (Path(folder) / f"{source_id}.json").write_text(json.dumps(stats, indent=1, default=str, sort_keys=True))
 
 
 def run_facts(stats: dict, spider_errors: list[str], finish_reason: str) -> RunFacts:
@@ -54,6 +78,7 @@ def run_facts(stats: dict, spider_errors: list[str], finish_reason: str) -> RunF
         teasers=stats.get("museumfeeds/teasers", 0), items=stats.get("museumfeeds/items_stored", 0),
         dated=stats.get("museumfeeds/dated", 0), summarised=stats.get("museumfeeds/summarised", 0),
         bot_challenge=stats.get("museumfeeds/bot_challenge_url"), errors=errors, finish_reason=finish_reason,
+        store_error=stats.get("museumfeeds/store_error"),
     )
 
 

@@ -1,9 +1,11 @@
-"""Downloader middlewares: robots.txt obeyed under concurrency, and what really crossed the network."""
+"""Downloader middlewares: robots.txt obeyed under concurrency, charset lies repaired, what crossed the network."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
@@ -35,6 +37,41 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
         return await super().robot_parser(request)
 
 
+class CharsetRepairMiddleware:
+    """A wrong charset in the Content-Type header beats a correct <meta> in Scrapy (reliability.md §7-D), giving
+    `MusÃ©e`: bytes that are valid UTF-8 are read as UTF-8 whatever was declared, and bytes declared UTF-8 with
+    no valid multi-byte sequence at all as windows-1252 (a UTF-8 page with one bad byte stays UTF-8).
+    Runs after decompression (priority 585, below HttpCompression's 590)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls()
+
+    def process_response(self, request, response, spider=None):
+        if not isinstance(response, TextResponse):
+            return response
+        encoding = response.encoding.lower().replace("_", "-")
+        if encoding in ("utf-8", "utf8"):
+            return response if not_cp1252(response.body) else response.replace(encoding="cp1252")
+        if response.body.isascii() or encoding.startswith("utf-16") or not valid_utf8(response.body):
+            return response
+        return response.replace(encoding="utf-8")
+
+
+def valid_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def not_cp1252(body: bytes) -> bool:
+    """True when bytes read as UTF-8 hold at least one valid non-ASCII character (or no non-ASCII byte)."""
+    text = body.decode("utf-8", "replace")
+    return body.isascii() or any(ord(c) > 127 and c != "\ufffd" for c in text)
+
+
 class RobotsCacheMiddleware:
     """robots.txt may be reused for up to 24 hours (RFC 9309 §2.4): its request asks the HTTP cache for a
     stored copy up to that age (`max-stale`), so a second crawl the same day does not fetch it again."""
@@ -52,10 +89,13 @@ class RobotsCacheMiddleware:
 
 class NetworkFactsMiddleware:
     """Counts requests and bytes that really crossed the network (the HTTP cache sits above it), and records
-    errors and bot challenges the cache would otherwise hide by serving its stored copy."""
+    errors and bot challenges the cache would otherwise hide by serving its stored copy. An error that a retry
+    of the same URL got past is forgotten; a redirect that can lead nowhere (off-site, a loop) is an error."""
 
     def __init__(self, crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
+        self.errors: dict[str, str] = {}  # listing/feed URL -> its latest cause
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -73,7 +113,12 @@ class NetworkFactsMiddleware:
         if response.status >= 400 and not request.meta.get("dont_obey_robotstxt"):
             self.note(f"HTTP {response.status} for {request.url}", request)
         elif response.status < 400 and callback_name(request) in ("parse_listing", "parse_feed"):
-            stats.inc_value("museumfeeds/net/listing_ok")
+            cause = redirect_fault(request, response, getattr(self.crawler.spider, "allowed_domains", None))
+            if cause:
+                self.note(cause, request)
+            elif not 300 <= response.status < 400:
+                stats.inc_value("museumfeeds/net/listing_ok")
+                self.recovered(request.url)
         if response.status in (200, 403, 429, 503) and CHALLENGE.search(response.body[:200_000]):
             stats.inc_value("museumfeeds/bot_challenge")
             stats.set_value("museumfeeds/bot_challenge_url", request.url)
@@ -89,10 +134,31 @@ class NetworkFactsMiddleware:
         if callback_name(request) == "parse_article":
             self.stats.inc_value("museumfeeds/net/article_errors")
             return
-        self.stats.inc_value("museumfeeds/net/errors")
-        errors = self.stats.get_value("museumfeeds/net/error_list", [])
-        if len(errors) < 5:
-            self.stats.set_value("museumfeeds/net/error_list", [*errors, cause])
+        self.errors[request.url] = cause
+        self.publish()
+
+    def recovered(self, url: str) -> None:
+        """A retry of this URL got through: its earlier error was transient."""
+        if self.errors.pop(url, None) is not None:
+            self.publish()
+
+    def publish(self) -> None:
+        self.stats.set_value("museumfeeds/net/errors", len(self.errors))
+        self.stats.set_value("museumfeeds/net/error_list", list(self.errors.values())[:5])
+
+
+def redirect_fault(request, response, allowed: list[str] | None) -> str | None:
+    """Why a redirect of a listing or feed can lead nowhere (off-site, back to a URL of its own chain), or None."""
+    location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
+    if not location:
+        return None
+    target = urljoin(request.url, location.decode("latin-1"))
+    host = urlsplit(target).hostname or ""
+    if allowed and not any(host == d or host.endswith("." + d) for d in allowed):
+        return f"redirected off-site to {host}: {request.url}"
+    if target in [*request.meta.get("redirect_urls", []), request.url]:
+        return f"redirect loop: {target} redirects back to itself via {request.url}"
+    return None
 
 
 def callback_name(request) -> str:

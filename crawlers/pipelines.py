@@ -1,7 +1,11 @@
 """Item pipelines, one concern each: normalise, tag, store (batched); thin wrappers over aggregator/*."""
 from __future__ import annotations
 
+import logging
+import time
+
 from scrapy.exceptions import DropItem
+from sqlalchemy.exc import OperationalError
 
 from aggregator.language import item_language
 from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
@@ -10,6 +14,8 @@ from aggregator.tagging import tag
 from aggregator.urls import clean_url, url_key
 from crawlers import resources
 from crawlers.items import Teaser
+
+log = logging.getLogger(__name__)
 
 
 class NormalizePipeline:
@@ -58,13 +64,18 @@ class TagPipeline:
 
 
 class StorePipeline:
-    """Batched upserts: one transaction per batch, the rest flushed when the spider closes."""
+    """Batched upserts: one transaction per batch, the rest flushed when the spider closes. A batch the database
+    refuses as locked (another writer) is retried a few times; then the run fails naming the cause, and nothing
+    more is written in this run (the next run finds those items new again)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.store = resources.settings_store(crawler.settings)
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
+        self.attempts = crawler.settings.getint("STORE_LOCKED_ATTEMPTS", 3)
+        self.delay = crawler.settings.getfloat("STORE_LOCKED_DELAY", 2.0)
         self.batch: list[Incoming] = []
+        self.failed: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -88,7 +99,32 @@ class StorePipeline:
         if not self.batch:
             return
         batch, self.batch = self.batch, []
-        new, seen = self.store.upsert(batch)
         stats = self.crawler.stats
+        if self.failed:
+            stats.inc_value("museumfeeds/items_unstored", len(batch))
+            return
+        try:
+            new, seen = self.upsert_retrying(batch)
+        except OperationalError as exc:
+            cause = str(exc.orig or exc).splitlines()[0]
+            locked = "locked" in cause
+            why = f" after {self.attempts} attempts (another process is writing to the store)" if locked else ""
+            self.failed = f"{cause}: {len(batch)} items not stored{why}"
+            log.error("%s", self.failed)
+            stats.set_value("museumfeeds/store_error", self.failed)
+            stats.inc_value("museumfeeds/items_unstored", len(batch))
+            return
         stats.inc_value("museumfeeds/items_new", new)
         stats.inc_value("museumfeeds/items_seen", new + seen)
+
+    def upsert_retrying(self, batch: list[Incoming]) -> tuple[int, int]:
+        """The store's upsert, retried while SQLite says the database is locked; bounded in count and time."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return self.store.upsert(batch)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == self.attempts:
+                    raise
+                log.warning("store locked (attempt %d of %d); retrying in %.1f s", attempt, self.attempts, self.delay)
+                time.sleep(self.delay * attempt)
+        raise AssertionError("unreachable")

@@ -38,6 +38,7 @@ CLOSESPIDER_TIMEOUT = 3600
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawlers.middlewares.SafeRobotsTxtMiddleware": 100,
+    "crawlers.middlewares.CharsetRepairMiddleware": 585,  # after decompression (590), before MetaRefresh (580)
     "crawlers.middlewares.RobotsCacheMiddleware": 890,
     "crawlers.middlewares.NetworkFactsMiddleware": 950,
 }
@@ -58,6 +59,10 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {"crawlers.extensions.RunRecorder": 100}
 STORE_BATCH_SIZE = 200
+# A batch SQLite refuses as locked (another writer) is tried this often, waiting DELAY x attempt seconds between
+# tries, on top of the store's busy timeout; then the run fails with store_error (crawlers/pipelines.py).
+STORE_LOCKED_ATTEMPTS = 3
+STORE_LOCKED_DELAY = 2.0
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -62,6 +62,14 @@ BROKEN = [
     (with_("store", "sqlite"), "store", "must be a mapping"),
     (with_("colour", "blue"), "colour", "unknown key"),
     ("sources: [\n  - id: a\n   bad", "line", "not valid YAML"),
+    (with_("crawl.timeout", "30s"), "crawl.timeout", "must be a whole number"),
+    (with_("crawl.timeout", 600), "crawl.timeout", "between 1 and 30 seconds"),
+    (with_("sources[0].next_page", "a..next"), "sources[0].next_page", "invalid CSS selector"),
+    (with_("sources[0].article", {"date": "time[", "summary": "p"}), "sources[0].article.date", "invalid CSS"),
+    (with_("sources[0].feed", "file:///etc/passwd"), "sources[0].feed", "not an absolute http(s) URL"),
+    (with_("feeds.max_items", "many"), "feeds.max_items", "must be a whole number"),
+    (with_("themes.digitisation.categories", {"a": 1}), "themes.digitisation.categories", "list"),
+    (with_("schedule.timezone", "Atlantis"), "schedule.timezone", "unknown timezone"),
 ]
 
 
@@ -81,6 +89,30 @@ def test_cli_exits_2_with_one_line_and_no_traceback(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "sources[0].list.item" in lines[0] and "Traceback" not in proc.stderr
+
+
+INVALID_FOR_CLI = [with_("sources[0].lsit", {}), with_("sources[0].list.item", "li[["),
+                   with_("schedule.crawl", "61 * * * *"), with_("sources[1]", MINIMAL["sources"][0])]
+
+
+@pytest.mark.parametrize("data", INVALID_FOR_CLI, ids=["unknown-key", "selector", "cron", "duplicate-id"])
+def test_invalid_config_crawls_and_publishes_nothing(tmp_path, data):
+    """`museumfeeds run` on an invalid config: exit 2, one line, and no request, store or feed file at all."""
+    from tests.faultserver import FaultServer
+
+    with FaultServer() as server:
+        for src in data["sources"]:
+            src["url"] = f"{server.base}/news/"
+        data["feeds"] = {"out_dir": str(tmp_path / "feeds")}
+        path = write(tmp_path, data)
+        proc = subprocess.run([sys.executable, "-m", "aggregator.cli", "--config", str(path), "--db",
+                               f"sqlite:///{tmp_path}/db/store.db", "run"], capture_output=True, text=True,
+                              cwd=ROOT, timeout=60)
+        hits = sum(server.hits.values())
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"museumfeeds: invalid config: {path}: ") and "Traceback" not in proc.stderr
+    assert hits == 0 and not (tmp_path / "db").exists() and not (tmp_path / "feeds").exists()
 
 
 def test_missing_file(tmp_path):

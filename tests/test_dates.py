@@ -36,7 +36,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("text,langs,order,expected", CASES)
-def test_parse_date(text, langs, order, expected):
+def test_p18_parse_date(text, langs, order, expected):
     got = parse_date(text, langs, order, "UTC", NOW)
     assert (got.astimezone(timezone.utc).isoformat() if got else None) == expected
 
@@ -54,3 +54,35 @@ def test_date_without_time_is_midnight_in_source_timezone():
 def test_date_from_url(url, expected):
     got = date_from_url(url)
     assert (got.date().isoformat() if got else None) == expected
+
+
+MONTHS = {"en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December"],
+          "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                 "novembre", "décembre"],
+          "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+                 "noviembre", "diciembre"],
+          "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+                 "November", "Dezember"]}
+
+
+def test_p18_thousand_distinct_parses_correct_and_bounded():
+    """1 000 different dates in four languages (no cache hit), each right; the whole loop well bounded."""
+    import time
+    from datetime import date
+
+    cases = []
+    for n in range(1000):
+        lang = list(MONTHS)[n % 4]
+        day, month, year = 1 + n % 28, 1 + (n // 4) % 12, 2000 + n % 25
+        text = f"{day} de {MONTHS[lang][month - 1]} de {year}" if lang == "es" else \
+            f"{day}. {MONTHS[lang][month - 1]} {year}" if lang == "de" else f"{day} {MONTHS[lang][month - 1]} {year}"
+        cases.append((text, lang, date(year, month, day)))
+    started = time.monotonic()
+    got = [parse_date(text, (lang,), "DMY", "UTC", NOW) for text, lang, _ in cases]
+    elapsed = time.monotonic() - started
+    assert [g.date() if g else None for g in got] == [c[2] for c in cases]
+    assert elapsed < 10  # generous: the plan asks for under 2 s with languages given
+    assert parse_date("il y a 2 heures", ("fr",), "DMY", "UTC", NOW).date() == NOW.date()  # relative to `now`...
+    just_after_midnight = NOW.replace(hour=1)
+    assert parse_date("il y a 2 heures", ("fr",), "DMY", "UTC", just_after_midnight).day == 20  # ...to its hour

@@ -30,7 +30,7 @@ def test_second_night_is_cheap_on_the_snapshot_web(demo):
     assert nemo.requests <= 2 and nemo.items_new == 0  # listing page 1 (a 304), no article page
 
 
-def test_redesign_is_degraded_and_feeds_keep_their_items(tmp_path):
+def test_p15_redesign_is_degraded_and_feeds_keep_their_items(tmp_path):
     site = MiniSite(tmp_path)
     site.listing("/news/", ITEMS)
     with SnapshotServer(root=site.web) as server:
@@ -95,7 +95,7 @@ def test_pagination_stops_at_a_page_of_known_items(tmp_path):
     assert titles[0] == "Earthquake relief fund opens" and len(titles) == 5
 
 
-def test_robots_txt_obeyed_under_concurrency(tmp_path):
+def test_p08_robots_txt_obeyed_under_concurrency(tmp_path):
     """P-08: many requests wait for robots.txt at once; the disallowed one must never be fetched."""
     site = MiniSite(tmp_path)
     site.page("/robots.txt", "User-agent: *\nDisallow: /private\n")

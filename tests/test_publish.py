@@ -81,7 +81,7 @@ def test_ids_survive_url_change(setup):
     assert after == before
 
 
-def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+def test_p26_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     path = tmp_path / "all.atom"
     write_atomic(path, b"old")
 

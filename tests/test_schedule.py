@@ -212,7 +212,7 @@ def test_overlapping_runs_refused_across_processes(env, caplog):
                         err.strip())
 
 
-def test_overlapping_run_skipped_in_one_scheduler(env, caplog):
+def test_p28a_overlapping_run_skipped_in_one_scheduler(env, caplog):
     """A run longer than the interval: APScheduler's max_instances skips the next one, logged by our listener."""
     with running(env.db, IntervalTrigger(seconds=1), env.kwargs(seconds=2.5)):
         wait_for(lambda: any("skipped: the previous run is still going" in m for m in messages(caplog)))
@@ -224,7 +224,7 @@ def test_overlapping_run_skipped_in_one_scheduler(env, caplog):
 
 # --- (b) a missed run caught up exactly once -------------------------------------------------------------------
 
-def test_missed_run_caught_up_exactly_once_after_restart(env, caplog):
+def test_p28b_missed_run_caught_up_exactly_once_after_restart(env, caplog):
     trigger = store_missed_job(env.db, env.kwargs(), late=timedelta(hours=3))
     with running(env.db, trigger, env.kwargs()):
         wait_for(lambda: env.read("end"))
@@ -275,7 +275,7 @@ def test_run_due_while_asleep_starts_at_the_next_wake_up(env, caplog):
 
 # --- (c) a hung crawl killed at its limit and recorded failed --------------------------------------------------
 
-def test_hung_crawl_killed_at_limit_recorded_failed_next_run_unaffected(env, caplog):
+def test_p28d_hung_crawl_killed_at_limit_recorded_failed_next_run_unaffected(env, caplog):
     began = time.monotonic()
     assert schedule.nightly_job(**env.kwargs("stubborn", seconds=60, timeout=2, grace=1, store=True)) == 1
     took = time.monotonic() - began
@@ -314,7 +314,7 @@ def tiny_site(tmp_path):
         yield str(path)
 
 
-def test_three_real_runs_in_a_row_in_one_scheduler(env, caplog, tiny_site, tmp_path):
+def test_p28c_three_real_runs_in_a_row_in_one_scheduler(env, caplog, tiny_site, tmp_path):
     """Each run is `museumfeeds run` in its own process: no ReactorNotRestartable on the second or third."""
     kwargs = {"config_path": tiny_site, "db_url": env.db, "timeout": 60, "grace": 5}
     with running(env.db, IntervalTrigger(seconds=1), kwargs):

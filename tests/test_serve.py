@@ -80,7 +80,7 @@ def test_media_type_with_charset(site, path, media):
     assert body == (site[0] / name).read_bytes()
 
 
-def test_etag_last_modified_and_cache_control(site):
+def test_p26_etag_last_modified_and_cache_control(site):
     status, headers, _ = fetch(site, "/all.atom")
     assert status == 200
     assert headers["ETag"].startswith('"') and len(headers["ETag"]) > 10
@@ -88,7 +88,7 @@ def test_etag_last_modified_and_cache_control(site):
     assert headers["Cache-Control"] == "public, max-age=3600"
 
 
-def test_if_none_match_gets_304_with_empty_body(site):
+def test_p26_if_none_match_gets_304_with_empty_body(site):
     _, first, _ = fetch(site, "/all.rss")
     status, headers, body = fetch(site, "/all.rss", If_None_Match=first["ETag"])
     assert (status, body) == (304, b"")
@@ -98,7 +98,7 @@ def test_if_none_match_gets_304_with_empty_body(site):
     assert fetch(site, "/all.rss", If_None_Match='"other"')[0] == 200
 
 
-def test_if_modified_since_gets_304_with_empty_body(site):
+def test_p26_if_modified_since_gets_304_with_empty_body(site):
     _, first, _ = fetch(site, "/all.json")
     status, _, body = fetch(site, "/all.json", If_Modified_Since=first["Last-Modified"])
     assert (status, body) == (304, b"")
@@ -112,7 +112,7 @@ def test_stale_etag_wins_over_fresh_date(site):
     assert status == 200
 
 
-def test_new_content_same_size_same_time_changes_etag(site):
+def test_p26_new_content_same_size_same_time_changes_etag(site):
     """A publish that rewrites a feed with equal size and identical mtime still gives a new ETag."""
     path = site[0] / "changing.atom"
     path.write_text(ATOM)

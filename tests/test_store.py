@@ -14,7 +14,7 @@ def incoming(n: int, **changes) -> Incoming:
     return Incoming(**base)
 
 
-def test_upsert_is_idempotent(store_url):
+def test_p19_upsert_is_idempotent(store_url):
     store = Store(store_url)
     assert store.upsert([incoming(i) for i in range(5)], now=T0) == (5, 0)
     first = {i.url_key: (i.feed_id, i.first_seen, i.updated) for i in store.latest()}
@@ -25,7 +25,7 @@ def test_upsert_is_idempotent(store_url):
     assert all(i.last_seen == T0 + timedelta(days=1) for i in store.latest())
 
 
-def test_change_updates_content_but_not_identity(store_url):
+def test_p19_change_updates_content_but_not_identity(store_url):
     store = Store(store_url)
     store.upsert([incoming(1)], now=T0)
     before = store.latest()[0]

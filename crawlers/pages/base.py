@@ -23,12 +23,16 @@ def select(node: Selector, spec: str) -> SelectorList | list[Selector]:
     return node.css(css) if css else [node]
 
 
+# Text a reader sees: never the code of a <script> or <style> inside a teaser.
+VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)] | .//br"
+
+
 def text_of(node: Selector) -> str:
     """Whitespace-collapsed text content of a node; a `<br>` separates words (`Practices<br>Webinar`)."""
     root = node.root
     if isinstance(root, str):
         return " ".join(root.split())
-    parts = [n if isinstance(n, str) else " " for n in root.xpath(".//text() | .//br")]
+    parts = [n if isinstance(n, str) else " " for n in root.xpath(VISIBLE_TEXT)]
     return " ".join("".join(parts).split())
 
 

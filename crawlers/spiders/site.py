@@ -72,8 +72,12 @@ class SiteSpider(Spider):
 
     def parse_listing(self, response: Response, page_no: int):
         """Teasers of one listing page, then the next page while under max_pages."""
-        page = listing_page(response, self.source, self.now)
-        teasers = page.teasers()
+        try:
+            page = listing_page(response, self.source, self.now)
+            teasers = page.teasers()
+        except Exception as exc:  # a page the page objects cannot read (not HTML, a site module's bug...)
+            self.errors.append(self.extract_failed(response, exc))
+            return
         self.crawler.stats.inc_value("museumfeeds/listing_pages")
         if not teasers:
             self.crawler.stats.inc_value("museumfeeds/listing_empty")
@@ -115,8 +119,19 @@ class SiteSpider(Spider):
         return any(host == h or host.endswith("." + h) for h in self.source.hosts)
 
     def parse_article(self, response: Response, teaser: Teaser):
-        """The teaser completed from its article page."""
-        yield article_page(response, self.source, self.now).complete(teaser)
+        """The teaser completed from its article page (kept as the listing gave it if that page is unreadable)."""
+        try:
+            teaser = article_page(response, self.source, self.now).complete(teaser)
+        except Exception as exc:  # the teaser is still worth storing
+            self.extract_failed(response, exc)
+        yield teaser
+
+    def extract_failed(self, response: Response, exc: Exception) -> str:
+        """Count and log a page that could not be read; returns the one-line cause."""
+        self.crawler.stats.inc_value("museumfeeds/extract_failed")
+        cause = f"extract_failed: {type(exc).__name__}: {str(exc)[:120]} ({response.url})"
+        log.error("%s: %s", self.source.id, cause)
+        return cause
 
     def article_failed(self, failure):
         """An article page failed: keep the teaser as the listing gave it."""
