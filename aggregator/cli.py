@@ -1,4 +1,4 @@
-"""The `museumfeeds` command: crawl, publish, run, schedule, demo, serve, sources, status."""
+"""The `museumfeeds` command: crawl, publish, run, schedule, demo, serve, sources, status, clusters..."""
 from __future__ import annotations
 
 import argparse
@@ -53,8 +53,17 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("file", metavar="FILE.jsonl")
     cmd.add_argument("--split", help="only records whose `split` is this (e.g. dev, held)")
     cmd.add_argument("--errors", action="store_true", help="list the false positives and negatives")
+    cmd = sub.add_parser("eval-clusters", help="measure story clustering on a labelled JSONL file",
+                         description="Store each record (id, story, source, url, title, summary, published, hreflang) "
+                                     "day by day in a scratch store and print pairwise precision and recall of "
+                                     "joining; `dev` and `held` are the parts used and not used for tuning.")
+    cmd.add_argument("file", metavar="FILE.jsonl")
+    cmd.add_argument("--split", choices=("dev", "held"), help="only this part (default: dev, held and all)")
+    cmd.add_argument("--errors", action="store_true", help="list the wrongly joined and the missed pairs")
+    cmd = sub.add_parser("clusters", help="list the stories published by more than one source or language")
+    cmd.add_argument("--json", action="store_true", help="one object per story with its items and sources")
     sub.add_parser("retag", help="re-apply the current theme rules to every stored item")
-    cmd = sub.add_parser("explain", help="show an item, its themes and why they were given")
+    cmd = sub.add_parser("explain", help="show an item, its themes and story, and why")
     cmd.add_argument("item", help="feed id (urn:uuid:…), URL or numeric id")
     cmd.add_argument("--json", action="store_true", help="machine-readable output")
     for name, help_text in (("sources", "list the configured sources"),

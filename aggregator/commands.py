@@ -50,7 +50,7 @@ def do_publish(config: Config, db: str, out) -> None:
     from aggregator.publish import publish
     from aggregator.store import Store
 
-    store = Store(db)
+    store = Store(db, dedup=config.dedup)
     paths = publish(store, config, out)
     print(f"published {len(paths)} feed files from {store.count()} items to {out}/")
 
@@ -197,15 +197,20 @@ def cmd_retag(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_explain(config: Config, args: argparse.Namespace) -> int:
+    from aggregator.clusters import members
     from aggregator.store import Store
 
-    item = Store(db_url(config, args)).find(args.item)
+    store = Store(db_url(config, args), dedup=config.dedup)
+    item = store.find(args.item)
     if item is None:
         raise UsageError(f"no stored item matches {args.item!r} (give a feed id, a URL or a numeric id)")
+    with store.session() as s:
+        story = members(s, {item.cluster_id}).get(item.cluster_id, [item])
     data = {"id": item.id, "feed_id": item.feed_id, "title": item.title, "url": item.url, "source": item.source_id,
             "language": item.language, "published": item.published, "first_seen": item.first_seen,
             "updated": item.updated, "categories": item.categories,
-            "themes": {t.theme: t.reason for t in item.themes}}
+            "themes": {t.theme: t.reason for t in item.themes},
+            "story": {"id": item.cluster_id, "items": [story_item(i) for i in story]}}
     if args.json:
         print_json(data)
         return EXIT_OK
@@ -215,4 +220,59 @@ def cmd_explain(config: Config, args: argparse.Namespace) -> int:
     print("themes:" if data["themes"] else "themes:     none")
     for theme, why in data["themes"].items():
         print(f"  {theme}: {why}")
+    print(f"story:      {item.cluster_id} ({len(story)} item{'s' if len(story) > 1 else ''})")
+    for i in story:
+        print(f"  {story_line(i, item.id)}")
+    return EXIT_OK
+
+
+def story_item(item) -> dict:
+    """One item of a story, for JSON output."""
+    return {"id": item.id, "feed_id": item.feed_id, "source": item.source_id, "language": item.language,
+            "url": item.url, "title": item.title, "lead": item.lead,
+            "published": item.published, "why": item.cluster_reason or "first item of the story"}
+
+
+def story_line(item, mark: int | None = None) -> str:
+    """One item of a story as a text line, with why it joined."""
+    flags = ("*" if item.id == mark else " ") + ("lead " if item.lead else "     ")
+    why = item.cluster_reason or "first item of the story"
+    return f"{flags}{item.id} {item.source_id} [{item.language or '-'}] {item.title[:70]}\n          why: {why}"
+
+
+def cmd_clusters(config: Config, args: argparse.Namespace) -> int:
+    from aggregator.clusters import multi_source
+    from aggregator.store import Store
+
+    names = {s.id: s.name for s in config.sources}
+    with Store(db_url(config, args), dedup=config.dedup).session() as s:
+        stories = sorted(multi_source(s).items())
+    rows = [{"story": cid, "title": items[0].title, "url": items[0].url,
+             "sources": sorted({names.get(i.source_id, i.source_id) for i in items}),
+             "languages": sorted({i.language for i in items if i.language}),
+             "items": [story_item(i) for i in items]} for cid, items in stories]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    for row, (_, items) in zip(rows, stories):
+        print(f"story {row['story']}: {row['title'][:80]} ({', '.join(row['sources'])}; {', '.join(row['languages'])})")
+        for i in items:
+            print(f"  {story_line(i)}")
+    print(f"{len(rows)} stories with more than one item")
+    return EXIT_OK
+
+
+def cmd_eval_clusters(config: Config, args: argparse.Namespace) -> int:
+    from aggregator.evalclusters import LabelError, evaluate
+
+    priorities = {s.id: s.priority for s in config.sources}
+    for split in ([args.split] if args.split else ["dev", "held", None]):
+        try:
+            count, pairs = evaluate(args.file, split, config.dedup, priorities)
+        except (OSError, LabelError) as exc:
+            raise UsageError(str(exc)) from None
+        if args.errors:
+            print("\n".join([f"wrongly joined: {w}" for w in pairs.wrong] + [f"missed: {m}" for m in pairs.missed]))
+        print(f"{split or 'all':<5} {count:>4} items  pairs: {pairs.true_pos} joined right, {pairs.false_pos} wrong, "
+              f"{pairs.false_neg} missed  precision {pairs.precision:.3f}  recall {pairs.recall:.3f}")
     return EXIT_OK

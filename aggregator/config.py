@@ -118,6 +118,17 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Dedup:
+    """How alike two items of different sources must be to be one story, and what counts as an edit."""
+
+    window_days: int = 15        # never join items published further apart
+    threshold: float = 0.26      # text similarity needed on the same day...
+    per_day: float = 0.01        # ...plus this much per day between the two publication dates
+    bands: int = 24              # MinHash band keys stored per item
+    edit_threshold: float = 0.9  # a re-crawled text at least this similar to the stored one is a trivial edit
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated config."""
 
@@ -128,6 +139,7 @@ class Config:
     schedule: Schedule
     sources: tuple[Source, ...]
     themes: tuple[Theme, ...]
+    dedup: Dedup = Dedup()
 
     def source(self, source_id: str) -> Source:
         """The source with this id, or KeyError."""

@@ -14,6 +14,7 @@ from aggregator.config import (
     Config,
     ConfigError,
     Crawl,
+    Dedup,
     Feeds,
     ListSelectors,
     Schedule,
@@ -23,7 +24,7 @@ from aggregator.config import (
 )
 
 MAX_DOWNLOAD_TIMEOUT = 30
-TOP_KEYS = {"store", "feeds", "crawl", "schedule", "sources", "themes"}
+TOP_KEYS = {"store", "feeds", "crawl", "schedule", "dedup", "sources", "themes"}
 
 
 class Node:
@@ -99,7 +100,8 @@ def build_config(file: str, data: Any) -> Config:
     store_url = store.get("url", str, "sqlite:///data/museumfeeds.db") if store else "sqlite:///data/museumfeeds.db"
     themes = build_themes(root)
     sources = build_sources(root)
-    return Config(file, store_url, build_feeds(root), build_crawl(root), build_schedule(root), sources, themes)
+    return Config(file, store_url, build_feeds(root), build_crawl(root), build_schedule(root), sources, themes,
+                  build_dedup(root))
 
 
 def build_feeds(root: Node) -> Feeds:
@@ -147,6 +149,26 @@ def build_schedule(root: Node) -> Schedule:
         node.fail(node.sub("crawl"), f"not a valid cron expression (minute hour day month weekday): {exc}")
     return Schedule(crawl, tz, seconds(node, "timeout", Schedule.timeout, 86400),
                     seconds(node, "misfire_grace", Schedule.misfire_grace, 7 * 86400))
+
+
+def build_dedup(root: Node) -> Dedup:
+    """The `dedup` section: similarity thresholds as fractions, the window and band count as whole numbers."""
+    node = root.child("dedup", {"window_days", "threshold", "per_day", "bands", "edit_threshold"})
+    if node is None:
+        return Dedup()
+    window = bounded(node, "window_days", int, Dedup.window_days, 1, 60)
+    bands = bounded(node, "bands", int, Dedup.bands, 8, 64)
+    fractions = {name: float(bounded(node, name, (int, float), getattr(Dedup, name), 0, 1))
+                 for name in ("threshold", "per_day", "edit_threshold")}
+    return Dedup(window_days=window, bands=bands, **fractions)
+
+
+def bounded(node: Node, name: str, kind, default, low, high):
+    """A number between low and high (inclusive)."""
+    value = node.get(name, kind, default)
+    if isinstance(value, bool) or not low <= value <= high:
+        node.fail(node.sub(name), f"must be a number between {low} and {high}")
+    return value
 
 
 def seconds(node: Node, name: str, default: int, most: int) -> int:

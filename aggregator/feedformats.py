@@ -39,6 +39,7 @@ class FeedContext:
     theme_titles: dict[str, str]
     filename: str
     language: str | None = None
+    stories: dict[int, list[Item]] | None = None  # story id -> its items, lead first (story feeds only)
 
     @property
     def self_url(self) -> str:
@@ -64,9 +65,37 @@ class LangEntry(BaseEntryExtension):
         return entry
 
 
-def feed_updated(items: list[Item]) -> datetime:
+def feed_updated(items: list[Item], stories: dict[int, list[Item]] | None = None) -> datetime:
     """The feed's date comes from the data (never now()), so an unchanged store gives identical bytes."""
-    return max((i.updated for i in items), default=EPOCH)
+    return max((entry_updated(story_of(stories, i)) for i in items), default=EPOCH)
+
+
+def story_of(stories: dict[int, list[Item]] | None, item: Item) -> list[Item]:
+    """The items of an entry's story, lead first (just the item in a source feed)."""
+    return (stories or {}).get(item.cluster_id) or [item]
+
+
+def entry_id(story: list[Item]) -> str:
+    """A story's entry id is its first item's feed id: it stays when a higher-priority copy becomes the lead."""
+    lead = story[0]
+    return next((m.feed_id for m in story if m.id == lead.cluster_id), lead.feed_id)
+
+
+def entry_updated(story: list[Item]) -> datetime:
+    """The lead's last substantive edit, or when another copy joined the story (the entry text changed)."""
+    return max([story[0].updated] + [m.first_seen for m in story[1:]])
+
+
+def also_published(story: list[Item], names: dict[str, str]) -> str:
+    """`Also published by ICOM Ireland, CIMAM; en, fr, es` for a story of several items, else ''."""
+    if len(story) < 2:
+        return ""
+    lead = story[0]
+    others = list(dict.fromkeys(names.get(m.source_id, m.source_id) for m in story if m.source_id != lead.source_id))
+    langs = ", ".join(dict.fromkeys(m.language for m in story if m.language))
+    if others:
+        return f"Also published by {', '.join(others)}" + (f"; {langs}" if langs else "")
+    return f"Also in {langs}" if langs else ""
 
 
 def build_feedgen(ctx: FeedContext, items: list[Item]) -> FeedGenerator:
@@ -83,8 +112,8 @@ def build_feedgen(ctx: FeedContext, items: list[Item]) -> FeedGenerator:
     fg.link(href=ctx.base_url, rel="alternate")
     if ctx.language:
         fg.language(ctx.language)
-    fg.updated(feed_updated(items))
-    fg.lastBuildDate(feed_updated(items))
+    fg.updated(feed_updated(items, ctx.stories))
+    fg.lastBuildDate(feed_updated(items, ctx.stories))
     fg.generator("museumfeeds", uri="https://github.com/museumfeeds/museumfeeds")
     for item in items:
         add_entry(fg, ctx, item)
@@ -94,14 +123,15 @@ def build_feedgen(ctx: FeedContext, items: list[Item]) -> FeedGenerator:
 def add_entry(fg: FeedGenerator, ctx: FeedContext, item: Item) -> None:
     """One entry: stable id minted at first sight, dates from the store, themes as categories."""
     fe = fg.add_entry(order="append")
-    fe.id(item.feed_id)
+    story = story_of(ctx.stories, item)
+    fe.id(entry_id(story))
     fe.title(item.title)
     fe.link(href=item.url, rel="alternate")
     summary = entry_html(ctx, item)
     if summary:
         fe.summary(summary, type="html")
     fe.published(item.published or item.first_seen)
-    fe.updated(item.updated)
+    fe.updated(entry_updated(story))
     source_name = ctx.source_names.get(item.source_id, item.source_id)
     fe.author({"name": source_name})
     fe.dc.dc_creator(source_name)
@@ -116,11 +146,15 @@ def add_entry(fg: FeedGenerator, ctx: FeedContext, item: Item) -> None:
 
 
 def entry_html(ctx: FeedContext, item: Item) -> str:
-    """The sanitised summary, then a short line saying which themes the item got and why."""
-    if not item.themes:
-        return item.summary or ""
-    reasons = "; ".join(f"{ctx.theme_titles.get(t.theme, t.theme)} ({t.reason})" for t in item.themes)
-    return f"{item.summary or ''}<p><small>Tagged: {escape(reasons, quote=False)}</small></p>"
+    """The sanitised summary, then short lines: the story's other sources and languages, a revision, the themes
+    the item got and why."""
+    lines = [also_published(story_of(ctx.stories, item), ctx.source_names)]
+    if item.updated > item.first_seen:
+        lines.append(f"Updated {item.updated.date().isoformat()}: the source revised this text")
+    if item.themes:
+        reasons = "; ".join(f"{ctx.theme_titles.get(t.theme, t.theme)} ({t.reason})" for t in item.themes)
+        lines.append(f"Tagged: {reasons}")
+    return (item.summary or "") + "".join(f"<p><small>{escape(line, quote=False)}</small></p>" for line in lines if line)
 
 
 def image_type(url: str) -> str:
@@ -151,10 +185,11 @@ def render_json(ctx: FeedContext, items: list[Item]) -> bytes:
 
 def json_item(ctx: FeedContext, item: Item) -> dict:
     """One JSON Feed item."""
-    out = {"id": item.feed_id, "url": item.url, "title": item.title,
+    story = story_of(ctx.stories, item)
+    out = {"id": entry_id(story), "url": item.url, "title": item.title,
            "content_html": entry_html(ctx, item), "summary": html_to_text(item.summary)[:500],
            "date_published": (item.published or item.first_seen).isoformat(),
-           "date_modified": item.updated.isoformat(),
+           "date_modified": entry_updated(story).isoformat(),
            "authors": [{"name": ctx.source_names.get(item.source_id, item.source_id)}],
            "tags": [ctx.theme_titles.get(t.theme, t.theme) for t in item.themes]}
     if item.image:

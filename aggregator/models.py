@@ -1,9 +1,9 @@
-"""SQLAlchemy 2 typed models: items (one per URL key), their themes with reasons, and crawl runs."""
+"""SQLAlchemy 2 typed models: items (one per URL key) in stories, themes with reasons, similarity keys, runs."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -34,7 +34,9 @@ class Item(Base):
     __tablename__ = "items"
     # Feeds read the newest N items overall or of one source: each is one index range scan.
     __table_args__ = (Index("ix_items_sort", "sort_date", "id"),
-                      Index("ix_items_source_sort", "source_id", "sort_date", "id"))
+                      Index("ix_items_source_sort", "source_id", "sort_date", "id"),
+                      Index("ix_items_cluster", "cluster_id"),
+                      Index("ix_items_source_title", "source_id", "title_key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[str] = mapped_column(String(80), unique=True)
@@ -53,6 +55,14 @@ class Item(Base):
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
     sort_date: Mapped[datetime] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Story clustering (aggregator/clusters.py): the story is named by its first item's id; the lead is the
+    # copy a story feed shows (highest source priority, then first seen).
+    cluster_id: Mapped[int | None] = mapped_column(Integer)
+    lead: Mapped[bool] = mapped_column(Boolean, default=True)
+    cluster_reason: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str] = mapped_column(Text, default="")
+    alternates: Mapped[list] = mapped_column(JSON, default=list)  # URL keys of its hreflang language versions
+    title_key: Mapped[str] = mapped_column(String(40), default="")  # finds the item again when its URL key changes
 
     themes: Mapped[list[ItemTheme]] = relationship(back_populates="item", cascade="all, delete-orphan",
                                                    order_by="ItemTheme.theme")
@@ -70,6 +80,16 @@ class ItemTheme(Base):
     sort_date: Mapped[datetime] = mapped_column(UTCDateTime)
 
     item: Mapped[Item] = relationship(back_populates="themes")
+
+
+class ItemKey(Base):
+    """The persisted similarity index: LSH band keys and language-version keys -> item (aggregator/dedup.py)."""
+
+    __tablename__ = "item_keys"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
 
 
 class CrawlRun(Base):

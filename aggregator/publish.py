@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from aggregator import homepage, opml
+from aggregator.clusters import members
 from aggregator.config import Config
 from aggregator.feedformats import EPOCH, RENDERERS, FeedContext, FeedSpec, feed_updated, render_health
 from aggregator.store import Store
@@ -34,13 +35,16 @@ def publish(store: Store, config: Config, out_dir: str | Path | None = None) -> 
     languages = {s.id: s.languages[0] for s in config.sources if len(s.languages) == 1}
     paths, newest, latest = [], EPOCH, {}
     for spec in feed_specs(config):
-        items = store.latest(theme=spec.theme, source=spec.source, limit=config.feeds.max_items)
-        newest = max(newest, feed_updated(items))
+        # Everything and theme feeds hold one entry per story (its lead); a source feed holds all its items.
+        items = store.latest(theme=spec.theme, source=spec.source, limit=config.feeds.max_items,
+                             stories=spec.source is None)
+        stories = None if spec.source else story_members(store, items)
+        newest = max(newest, feed_updated(items, stories))
         if spec.theme:
             latest[spec.theme] = items[:HOME_ITEMS]
         for fmt in config.feeds.formats:
             filename = f"{spec.name}.{fmt}"
-            ctx = FeedContext(config.feeds.base_url, spec, names, titles, filename, languages.get(spec.source))
+            ctx = FeedContext(config.feeds.base_url, spec, names, titles, filename, languages.get(spec.source), stories)
             paths.append(write_atomic(out / filename, RENDERERS[fmt](ctx, items)))
     paths.append(write_atomic(out / "feeds.opml", opml.render(config, newest)))
     health = render_health(config.feeds.base_url, config.feeds.title, store.health_runs(), names)
@@ -48,6 +52,12 @@ def publish(store: Store, config: Config, out_dir: str | Path | None = None) -> 
     page = homepage.render(config, homepage.PageData(latest, store.last_runs()))
     paths.append(write_atomic(out / "index.html", page))
     return paths
+
+
+def story_members(store: Store, items: list) -> dict:
+    """The stories of these lead items (story id -> items, lead first)."""
+    with store.session() as s:
+        return members(s, {i.cluster_id for i in items if i.cluster_id is not None})
 
 
 def write_atomic(path: Path, data: bytes) -> Path:

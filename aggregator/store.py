@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from aggregator.config import Dedup
+from aggregator.migrate import upgrade
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
 from aggregator.schema import check_schema
 
@@ -58,6 +60,7 @@ class Incoming:
     published: datetime | None
     themes: dict[str, str]
     priority: int = 50
+    alternates: list[str] = field(default_factory=list)  # URL keys of its language versions (hreflang)
 
     def outranks(self, item: Item) -> bool:
         """Whether this sighting may set the item's content: the higher-priority source (then the lower id) owns it."""
@@ -76,11 +79,13 @@ class Incoming:
 class Store:
     """All reads and writes of items, themes and crawl runs."""
 
-    def __init__(self, url: str, feed_id_prefix: str = "urn:uuid:"):
+    def __init__(self, url: str, feed_id_prefix: str = "urn:uuid:", dedup: Dedup | None = None):
         self.url = url
+        self.dedup = dedup or Dedup()
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)  # adds missing tables; never alters an existing one, so:
-        check_schema(self.engine, Base.metadata)
+        upgrade(self.engine, self.dedup)       # the story columns (the one migration), then
+        check_schema(self.engine, Base.metadata)  # anything else missing is refused
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         self.feed_id_prefix = feed_id_prefix
 
@@ -98,26 +103,50 @@ class Store:
         raise AssertionError("unreachable")
 
     def _upsert(self, s: Session, unique: dict[str, Incoming], now: datetime) -> tuple[int, int]:
+        from aggregator.clusters import assign
+
         existing = {i.url_key: i for i in s.scalars(
             select(Item).where(Item.url_key.in_(list(unique))).options(selectinload(Item.themes)))}
-        new = 0
+        existing |= rekeyed(s, {k: inc for k, inc in unique.items() if k not in existing}, set(unique))
+        fresh = []
         for key, inc in unique.items():
             item = existing.get(key)
             if item is None:
-                new += 1
-                item = Item(feed_id=self.feed_id_prefix + str(uuid.uuid4()), url_key=key, first_seen=now,
-                            updated=now, content_hash="")
+                item = self.new_item(key, inc, now)
                 s.add(item)
+                fresh.append(item)
             item.last_seen = now
             if not inc.outranks(item):
                 continue
-            if item.content_hash != inc.content_hash:
+            if item.content_hash != inc.content_hash and self.edited(item, inc):
                 if item.content_hash:
                     item.updated = now
                 apply_content(item, inc)
             item.source_id, item.source_priority = inc.source_id, inc.priority
             set_themes(item, inc.themes)
-        return new, len(unique) - new
+        if fresh:
+            s.flush()
+            assign(s, fresh, self.dedup)
+        return len(fresh), len(unique) - len(fresh)
+
+    def new_item(self, key: str, inc: Incoming, now: datetime) -> Item:
+        """A new item with its feed id, dates and what clustering reads."""
+        from aggregator.dedup import fingerprint, title_key
+
+        return Item(feed_id=self.feed_id_prefix + str(uuid.uuid4()), url_key=key, first_seen=now, updated=now,
+                    content_hash="", fingerprint=fingerprint(inc.title, inc.summary_text).dump(),
+                    alternates=sorted(set(inc.alternates) - {key}), title_key=title_key(inc.title))
+
+    def edited(self, item: Item, inc: Incoming) -> bool:
+        """Whether a changed sighting is applied: always for a new item, else only for a substantive edit (text
+        beyond `dedup.edit_threshold`, or another publication date); a typo-sized one changes nothing."""
+        from aggregator.dedup import edit_kind
+        from aggregator.normalize import html_to_text
+
+        if not item.content_hash or item.source_id != inc.source_id or item.published != inc.published:
+            return True
+        old = f"{item.title}\n{html_to_text(item.summary)}"
+        return edit_kind(old, f"{inc.title}\n{inc.summary_text}", self.dedup.edit_threshold) == "substantive"
 
     def start_run(self, source_id: str, now: datetime | None = None) -> int:
         """Record a run as running; an earlier run of this source still `running` is marked crashed."""
@@ -186,9 +215,13 @@ class Store:
             runs = s.scalars(select(CrawlRun).join(sub, CrawlRun.id == sub.c.id)).all()
         return {r.source_id: r for r in runs}
 
-    def latest(self, theme: str | None = None, source: str | None = None, limit: int = 100) -> list[Item]:
-        """The newest items (by publication, else first-seen), of a theme or source if given."""
+    def latest(self, theme: str | None = None, source: str | None = None, limit: int = 100,
+               stories: bool = False) -> list[Item]:
+        """The newest items (by publication, else first-seen), of a theme or source if given; with `stories`,
+        only the lead copy of each story."""
         q = select(Item).options(selectinload(Item.themes))
+        if stories:
+            q = q.where(Item.lead.is_(True))
         if theme:
             q = q.join(ItemTheme).where(ItemTheme.theme == theme).order_by(ItemTheme.sort_date.desc(),
                                                                           ItemTheme.item_id.desc())
@@ -236,6 +269,28 @@ class Store:
         """Number of stored items."""
         with self.session() as s:
             return s.scalar(select(func.count(Item.id))) or 0
+
+
+def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str]) -> dict[str, Item]:
+    """Stored items an unknown URL key belongs to: same source, same title and date under an older key (a new
+    canonicalisation rule, a changed slug). The item takes the new key and keeps its feed id and first-seen."""
+    from aggregator.dedup import title_key
+
+    if not unknown:
+        return {}
+    wanted = {(inc.source_id, title_key(inc.title), inc.published): key for key, inc in unknown.items()
+              if inc.published is not None}
+    if not wanted:
+        return {}
+    q = select(Item).where(Item.title_key.in_(sorted({t for _, t, _ in wanted})),
+                           Item.source_id.in_(sorted({src for src, _, _ in wanted}))).options(selectinload(Item.themes))
+    found = {}
+    for item in s.scalars(q):
+        key = wanted.get((item.source_id, item.title_key, item.published))
+        if key and key not in found and item.url_key not in batch:
+            item.url_key = key
+            found[key] = item
+    return found
 
 
 def apply_content(item: Item, inc: Incoming) -> None:

@@ -18,10 +18,13 @@ class Teaser:
     categories: list[str] = field(default_factory=list)
     language: str | None = None
     themes: dict[str, str] = field(default_factory=dict)
+    alternates: list[str] = field(default_factory=list)  # hreflang language versions of its article page
 
     def to_json(self) -> dict:
         """A JSON-ready dict (dates as ISO 8601), as fixture expectations are written."""
         data = asdict(self)
         data["published"] = self.published.isoformat() if self.published else None
         data.pop("themes")
+        if not data["alternates"]:
+            data.pop("alternates")
         return data

@@ -44,6 +44,7 @@ class NormalizePipeline:
             language=item_language(f"{title}. {text}", declared, self.languages.get(item.source, ())),
             published=item.published, themes={},
             priority=self.priorities.get(item.source, 50),
+            alternates=sorted({url_key(u) for u in item.alternates if u.startswith(("http://", "https://"))}),
         )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from aggregator.config import Config, load_config
+from aggregator.config import Config, Dedup, load_config
 from aggregator.store import Store
 from aggregator.tagging import Compiled, compile_themes
 
@@ -21,9 +21,9 @@ def themes(path: str) -> Compiled:
 
 
 @lru_cache(maxsize=None)
-def store(url: str) -> Store:
-    """One Store (one engine) per database URL."""
-    return Store(url)
+def store(url: str, dedup: Dedup | None = None) -> Store:
+    """One Store (one engine) per database URL and dedup settings."""
+    return Store(url, dedup=dedup)
 
 
 def settings_config(settings) -> Config:
@@ -33,4 +33,5 @@ def settings_config(settings) -> Config:
 
 def settings_store(settings) -> Store:
     """The store named by the crawl settings, else by the config."""
-    return store(settings.get("MUSEUMFEEDS_DB") or settings_config(settings).store_url)
+    config = settings_config(settings)
+    return store(settings.get("MUSEUMFEEDS_DB") or config.store_url, config.dedup)

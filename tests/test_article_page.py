@@ -37,3 +37,18 @@ def test_listing_date_is_kept():
     teaser = Teaser(source="s", url="https://ex.org/a", title="T", published=datetime(2020, 1, 1, tzinfo=timezone.utc))
     got = article_page(response_from("https://ex.org/a", PAGE.encode()), SOURCE, NOW).complete(teaser)
     assert got.published.year == 2020
+
+
+@pytest.mark.parametrize("head, url, alternates", [
+    ('<link rel="canonical" href="/a-canonical/">', "https://ex.org/a-canonical/", []),
+    ('<meta property="og:url" content="https://ex.org/a-og">', "https://ex.org/a-og", []),
+    # a canonical on another site (a repost naming the original) does not take the other site's identity
+    ('<link rel="canonical" href="https://icom.museum/en/news/a/">', "https://ex.org/a?utm_source=x", []),
+    ('<link rel="alternate" hreflang="en" href="https://ex.org/a?utm_source=x">'
+     '<link rel="alternate" hreflang="fr" href="/fr/a">', "https://ex.org/a?utm_source=x", ["https://ex.org/fr/a"]),
+])
+def test_canonical_url_and_language_versions(head, url, alternates):
+    page = f"<html><head>{head}</head><body><h1>T</h1></body></html>"
+    teaser = Teaser(source="s", url="https://ex.org/a?utm_source=x", title="T")
+    got = article_page(response_from(teaser.url, page.encode()), SOURCE, NOW).complete(teaser)
+    assert (got.url, got.alternates) == (url, alternates)

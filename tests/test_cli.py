@@ -27,13 +27,32 @@ def test_status_json_after_demo(demo):
 
 def test_explain_by_feed_id_and_url(demo):
     entry = feedparser.parse((demo["out"] / "crisis-response.atom").read_bytes()).entries[0]
+    """The entry id names its story's first item, the link its lead copy: both show the same story."""
     by_id = json.loads(museumfeeds("--db", demo["db"], "explain", entry.id, "--json").stdout)
     by_url = json.loads(museumfeeds("--db", demo["db"], "explain", entry.link + "?utm_source=x", "--json").stdout)
-    assert by_id == by_url
-    assert by_id["title"] == entry.title and "crisis-response" in by_id["themes"]
-    assert " in title" in by_id["themes"]["crisis-response"] or " in summary" in by_id["themes"]["crisis-response"]
-    text = museumfeeds("--db", demo["db"], "explain", entry.id).stdout
-    assert f"title:      {entry.title}" in text and "crisis-response:" in text
+    assert by_id["story"] == by_url["story"] and by_id["feed_id"] == entry.id
+    assert by_url["title"] == entry.title and "crisis-response" in by_url["themes"]
+    assert " in title" in by_url["themes"]["crisis-response"] or " in summary" in by_url["themes"]["crisis-response"]
+    text = museumfeeds("--db", demo["db"], "explain", entry.link).stdout
+    assert f"title:      {entry.title}" in text and "crisis-response:" in text and "story:" in text
+
+
+def test_clusters_lists_stories_echoed_across_sources(demo):
+    rows = json.loads(museumfeeds("--db", demo["db"], "clusters", "--json").stdout)
+    multi = [r for r in rows if len(r["sources"]) > 1]
+    assert multi and all(len(r["items"]) > 1 and r["items"][0]["lead"] for r in rows)
+    pakistan = [r for r in multi if "Pakistan" in r["title"]]
+    assert pakistan and {"NEMO: news"} <= set(pakistan[0]["sources"])
+    joined = [i for i in pakistan[0]["items"] if not i["lead"]]
+    assert all("similar text" in i["why"] or "language version" in i["why"] for i in joined)
+    text = museumfeeds("--db", demo["db"], "clusters").stdout
+    assert "why: " in text and text.rstrip().endswith("stories with more than one item")
+    # the everything feed has one entry per story, naming the other copies
+    entries = feedparser.parse((demo["out"] / "all.atom").read_bytes()).entries
+    links = {e.link for e in entries}
+    assert all(len(links & {i["url"] for i in r["items"]}) <= 1 for r in rows)
+    echoed = [e for e in entries for r in multi if e.link == r["url"]]
+    assert echoed and all("Also published by" in e.summary for e in echoed)
 
 
 def test_explain_unknown_item_is_a_usage_error(demo):

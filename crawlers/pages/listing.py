@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -80,7 +81,18 @@ class ArticlePage(Page):
             teaser.image = self.absolute(value(self.sel, spec.image) if spec and spec.image else None) or \
                 self.absolute(value(self.sel, 'meta[property="og:image"]@content'))
         teaser.language = self.language
+        teaser.alternates = [u for u in (self.absolute(v) for v in values(
+            self.sel, 'link[rel="alternate"][hreflang]@href')) if u and u != teaser.url]
+        teaser.url = self.canonical() or teaser.url
         return teaser
+
+    def canonical(self) -> str | None:
+        """The page's own canonical URL (rel=canonical, else og:url), when it is on the source's hosts."""
+        for css in ('link[rel="canonical"]@href', 'meta[property="og:url"]@content'):
+            url = self.absolute(value(self.sel, css))
+            if url and url.startswith(("http://", "https://")) and urlsplit(url).hostname in self.source.hosts:
+                return url
+        return None
 
 
 def cut_off(text: str) -> bool:

@@ -1,0 +1,211 @@
+"""Pure deduplication rules: text fingerprints, LSH band keys, language-version keys, join and edit decisions."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+
+from aggregator.config import Dedup
+
+# Function words of the crawled languages: they say nothing about which story a text tells.
+STOPWORDS = frozenset("""
+the and for with from that this will have has are was were its their into about which more than also been other
+when such can under over after before new news of in on at to by an a is as be it or not our we you they
+des les une pour dans sur avec par aux est sont qui que del las los para con por una como sobre
+der die das und den dem ein eine mit von zur zum auf fur sich ist wird werden het een van voor met zijn
+dei della delle degli per nel alla sono che
+""".split())
+# Features on nearly every item of the sector (museum, musee, museo, Museen...): no use as an index key.
+KEY_STOP = frozenset({"muse"})
+# Spelling differences between cognates (colonial/kolonial, digitisation/digitization, theatre/teatro).
+COGNATE_FOLDS = (("ph", "f"), ("th", "t"), ("ck", "c"), ("k", "c"), ("qu", "c"), ("y", "i"), ("z", "s"),
+                 ("w", "v"))
+DOUBLED = re.compile(r"(.)\1+")
+WORD = re.compile(r"\w+")
+NUMBER = re.compile(r"(?<![\w-])\d+(?:\.\d+)?")
+THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}\b)")
+DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+YEAR = re.compile(r"(19|20)\d\d")
+# Language markers in URLs: /en/ path segments, ru.example.org hosts, ?lang=fr.
+LANG_SEGMENT = re.compile(r"/(?:[a-z]{2}(?:-[a-z]{2})?)(?=/)")
+LANG_HOST = re.compile(r"^(?:[a-z]{2})\.")
+LANG_QUERY = re.compile(r"(?:^|&)(?:lang|language|hl)=[a-z-]+")
+# (not uk or ca: uk.icom.museum is ICOM UK, not a Ukrainian version)
+LANGUAGE_CODES = frozenset("en fr es de it nl ru pt ar zh ja ko pl cs sk sl hr sr bg ro hu el tr sv da fi et lv lt "
+                           "eu gl ga cy mt kk ky uz tg".split())
+BUCKET_DAYS = 16  # index keys are per 16-day period: a join window of up to 15 days needs 3 periods
+LANG_BAND = 255   # band number reserved for language-version keys
+# Stored keys must be reproducible: datasketch's scheme (and seed, and sha1 hashing) named, not defaulted.
+SCHEME = "affine32"
+PREFIX = 4  # letters of each word kept: enough to meet cognates and inflections (definition, definizione)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What dedup compares: folded word prefixes (and number tokens), and the distinctive numbers."""
+
+    features: frozenset[str]
+    numbers: frozenset[str]
+
+    def dump(self) -> str:
+        """Stored form: `feat feat ... | num num`."""
+        return " ".join(sorted(self.features)) + " | " + " ".join(sorted(self.numbers))
+
+    @classmethod
+    def load(cls, text: str | None) -> Fingerprint:
+        """Read the stored form back."""
+        feats, _, nums = (text or "").partition(" | ")
+        return cls(frozenset(feats.split()), frozenset(nums.split()))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether an item joins a story, with the reason in words."""
+
+    join: bool
+    score: float
+    reason: str
+
+
+def fold(text: str) -> str:
+    """Lower case without accents."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def cognate(word: str) -> str:
+    """A word with spelling differences between related languages folded away (kolonial -> colonial)."""
+    for old, new in COGNATE_FOLDS:
+        word = word.replace(old, new)
+    return DOUBLED.sub(r"\1", word)
+
+
+def numbers(text: str) -> frozenset[str]:
+    """Standalone numbers other than years, written one way (1,000 = 1.000 = 1000; 92,41 = 92.41); not COVID-19."""
+    text = DECIMAL_COMMA.sub(".", THOUSANDS.sub("", text))
+    return frozenset(n for n in NUMBER.findall(text) if not YEAR.fullmatch(n))
+
+
+def fingerprint(title: str, summary: str) -> Fingerprint:
+    """Features of a title and plain-text summary: 4-letter prefixes of folded content words, and number tokens."""
+    text = f"{title} {summary}"
+    feats = set()
+    for word in WORD.findall(fold(text)):
+        if word.isdigit():
+            if len(word) >= 2:
+                feats.add("#" + word)
+        elif len(word) >= 4 and word not in STOPWORDS:
+            feats.add(cognate(word)[:PREFIX])
+    return Fingerprint(frozenset(feats), numbers(text))
+
+
+def title_key(title: str) -> str:
+    """Identity of a title whatever its case, accents and spacing (finds an item again after a URL key change)."""
+    return hashlib.sha1(" ".join(WORD.findall(fold(title))).encode()).hexdigest()
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """Dice coefficient of the two feature sets (0..1)."""
+    if not a.features or not b.features:
+        return 0.0
+    return 2 * len(a.features & b.features) / (len(a.features) + len(b.features))
+
+
+def day_number(when: datetime) -> int:
+    """Days since 1970-01-01 (UTC)."""
+    return int(when.timestamp() // 86400)
+
+
+@lru_cache(maxsize=8)
+def permutations(bands: int):
+    """The MinHash permutations for a band count, made once (they depend only on the count and the seed)."""
+    return MinHash(num_perm=bands, seed=1, scheme=SCHEME).permutations
+
+
+def minhash_values(fp: Fingerprint, bands: int) -> np.ndarray:
+    """One MinHash value per band (datasketch), from the features worth indexing."""
+    feats = sorted(fp.features - KEY_STOP)
+    mh = MinHash(num_perm=bands, seed=1, permutations=permutations(bands), scheme=SCHEME)
+    if feats:
+        mh.update_batch([f.encode() for f in feats])
+    return mh.hashvalues if feats else np.array([], dtype=np.uint64)
+
+
+def band_key(band: int, bucket: int, value: int) -> int:
+    """One index key (fits a signed 64-bit integer): band, period and hash value."""
+    return ((band << 16 | bucket & 0xFFFF) << 32) | (int(value) & 0xFFFFFFFF)
+
+
+def similarity_keys(fp: Fingerprint, day: int, bands: int, spread: int = 0) -> list[int]:
+    """Band keys of a fingerprint: stored for its own period (spread 0), looked up in the periods around it (1)."""
+    bucket = day // BUCKET_DAYS
+    values = minhash_values(fp, bands)
+    return [band_key(band, b, v) for b in range(bucket - spread, bucket + spread + 1)
+            for band, v in enumerate(values)]
+
+
+def neutral_key(url_key: str) -> str | None:
+    """The URL key without its language marker (/en/, ru. host, ?lang=), or None when it has none."""
+    host, _, rest = url_key.partition("/")
+    path, _, query = rest.partition("?")
+    new_host = LANG_HOST.sub("", host) if host.split(".", 1)[0] in LANGUAGE_CODES else host
+    new_path = LANG_SEGMENT.sub(lambda m: "/*" if m.group(0)[1:3] in LANGUAGE_CODES else m.group(0), "/" + path + "/")
+    new_query = LANG_QUERY.sub("", query).lstrip("&")
+    if (new_host, new_path, new_query) == (host, "/" + path + "/", query):
+        return None
+    return f"{new_host}{new_path}?{new_query}"
+
+
+def language_keys(url_key: str, alternates: list[str]) -> list[int]:
+    """Keys shared by language versions: every URL key of the item and its hreflang alternates, and its
+    language-neutral key."""
+    names = {"u:" + k for k in [url_key, *alternates]}
+    neutral = neutral_key(url_key)
+    if neutral:
+        names.add("n:" + neutral)
+    return sorted(band_key(LANG_BAND, 0, zlib.crc32(n.encode())) for n in names)
+
+
+def language_link(key_a: str, alts_a: list[str], key_b: str, alts_b: list[str]) -> str | None:
+    """Why two URLs are language versions of one page (hreflang or a URL pattern), or None."""
+    if key_b in alts_a or key_a in alts_b:
+        return "hreflang alternate"
+    if set(alts_a) & set(alts_b):
+        return "hreflang alternates in common"
+    neutral = neutral_key(key_a)
+    if neutral and neutral == neutral_key(key_b):
+        return f"same page in another language ({neutral.replace('?', ' ').strip()})"
+    return None
+
+
+def decide(new: Fingerprint, other: Fingerprint, gap_days: float, story_numbers: frozenset[str],
+           settings: Dedup) -> Decision:
+    """Whether an item of another source tells the same story as `other` (a member of a story whose numbers
+    are `story_numbers`), published `gap_days` apart."""
+    if gap_days > settings.window_days:
+        return Decision(False, 0.0, f"published {gap_days:.0f} days apart (more than {settings.window_days})")
+    if new.numbers and story_numbers and not new.numbers & story_numbers:
+        return Decision(False, 0.0, f"different figures ({', '.join(sorted(new.numbers)[:4])} vs "
+                                    f"{', '.join(sorted(story_numbers)[:4])})")
+    score = similarity(new, other)
+    need = settings.threshold + settings.per_day * gap_days
+    shared = ", ".join(sorted(new.features & other.features)[:8])
+    verdict = ">=" if score >= need else "<"
+    return Decision(score >= need, score, f"similar text {score:.2f} {verdict} {need:.2f} needed at "
+                                          f"{gap_days:.0f} days apart (shared: {shared})")
+
+
+def edit_kind(old: str, new: str, threshold: float) -> str:
+    """`same`, `trivial` (typo-sized: similarity >= threshold) or `substantive` for a re-crawled text."""
+    if old == new:
+        return "same"
+    ratio = SequenceMatcher(None, old, new, autojunk=False).ratio()
+    return "trivial" if ratio >= threshold else "substantive"

@@ -1,0 +1,57 @@
+"""Bring a store made before story clustering up to date: add the columns, then index its items once."""
+from __future__ import annotations
+
+from sqlalchemy import Engine, insert, select, text, update
+
+from aggregator import dedup
+from aggregator.config import Dedup
+from aggregator.models import Base, Item, ItemKey
+from aggregator.schema import missing_columns
+
+# Columns added to `items` with story clustering, and their SQL for ALTER TABLE (same on SQLite and PostgreSQL).
+NEW_COLUMNS = {"cluster_id": "INTEGER", "lead": "BOOLEAN NOT NULL DEFAULT TRUE",
+               "cluster_reason": "TEXT NOT NULL DEFAULT ''", "fingerprint": "TEXT NOT NULL DEFAULT ''",
+               "alternates": "JSON", "title_key": "VARCHAR(40) NOT NULL DEFAULT ''"}
+CHUNK = 2000
+
+
+def upgrade(engine: Engine, settings: Dedup) -> bool:
+    """Add missing story columns and indexes; give every unindexed item its fingerprint, keys and own story.
+    Returns whether anything was done."""
+    lacking = missing_columns(engine, Base.metadata)
+    missing = [name for name in NEW_COLUMNS if name in lacking.get("items", ())]
+    others = {t: [c for c in cols if t != "items" or c not in NEW_COLUMNS] for t, cols in lacking.items()}
+    if not missing or any(others.values()):
+        return False  # nothing to do, or another version's store: the schema check refuses it by name
+    with engine.begin() as conn:
+        for name in missing:
+            conn.execute(text(f'ALTER TABLE items ADD COLUMN "{name}" {NEW_COLUMNS[name]}'))
+    for index in Item.__table__.indexes:
+        index.create(engine, checkfirst=True)
+    backfill(engine, settings)
+    return True
+
+
+def backfill(engine: Engine, settings: Dedup) -> None:
+    """Items without a story get one of their own, with the keys later items find them by."""
+    from aggregator.normalize import html_to_text
+
+    last = 0
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(select(Item.id, Item.url_key, Item.title, Item.summary, Item.published,
+                                       Item.first_seen).where(Item.id > last, Item.cluster_id.is_(None))
+                                .order_by(Item.id).limit(CHUNK)).all()
+            keys = []
+            for r in rows:
+                fp = dedup.fingerprint(r.title, html_to_text(r.summary))
+                conn.execute(update(Item).where(Item.id == r.id).values(
+                    cluster_id=r.id, lead=True, fingerprint=fp.dump(), alternates=[], title_key=dedup.title_key(r.title)))
+                day = dedup.day_number(r.published or r.first_seen)
+                keys += [{"key": k, "item_id": r.id} for k in
+                         sorted(set(dedup.language_keys(r.url_key, []) + dedup.similarity_keys(fp, day, settings.bands)))]
+            if keys:
+                conn.execute(insert(ItemKey), keys)
+        if len(rows) < CHUNK:
+            return
+        last = rows[-1].id
