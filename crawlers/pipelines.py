@@ -7,7 +7,7 @@ import time
 from scrapy.exceptions import DropItem
 from sqlalchemy.exc import OperationalError
 
-from aggregator.language import item_language
+from aggregator.language import item_language, prepare
 from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
 from aggregator.store import Incoming
 from aggregator.tagging import tag
@@ -24,6 +24,7 @@ class NormalizePipeline:
     def __init__(self, sources):
         self.priorities = {s.id: s.priority for s in sources}
         self.languages = {s.id: s.languages for s in sources}
+        prepare(self.languages.values())
 
     @classmethod
     def from_crawler(cls, crawler):
