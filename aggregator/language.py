@@ -35,9 +35,20 @@ def prepare(sources_languages: Iterable[tuple[str, ...]]) -> None:
                 pass
 
 
+def enough_letters(text: str) -> bool:
+    """At least MIN_LETTERS letters (stops counting there: titles alone usually reach it)."""
+    count = 0
+    for char in text:
+        if char.isalpha():
+            count += 1
+            if count >= MIN_LETTERS:
+                return True
+    return False
+
+
 def item_language(text: str, declared: str | None, candidates: tuple[str, ...]) -> str | None:
     """The declared language, unless the source has several and the text clearly is another of them."""
-    if len(candidates) < 2 or sum(c.isalpha() for c in text) < MIN_LETTERS:
+    if len(candidates) < 2 or not enough_letters(text):
         return declared
     try:
         found, probability = identifier(tuple(sorted(candidates))).classify(text)
