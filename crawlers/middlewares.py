@@ -1,7 +1,6 @@
 """Downloader middlewares: robots.txt obeyed under concurrency, charset lies repaired, what crossed the network."""
 from __future__ import annotations
 
-import re
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -12,10 +11,20 @@ from twisted.internet.defer import Deferred
 
 from aggregator.errors import describe_exception
 
-CHALLENGE = re.compile(
-    rb"cf-chl-|challenge-platform|<title>Just a moment\.\.\.</title>|Attention Required! \| Cloudflare"
-    rb"|Incapsula incident ID|datadome|g-recaptcha|h-captcha|id=\"cookie-?wall\"|class=\"cookie-?wall"
-    rb"|Please enable (?:JavaScript and )?cookies|Access Denied</title>", re.IGNORECASE)
+# Bot challenges and cookie walls, as lower-case literals: the body's first 200 KB is lowered once (ASCII only,
+# as a case-insensitive bytes regex would) and each marker is a plain substring test.
+CHALLENGE_MARKERS = (
+    b"cf-chl-", b"challenge-platform", b"<title>just a moment...</title>", b"attention required! | cloudflare",
+    b"incapsula incident id", b"datadome", b"g-recaptcha", b"h-captcha", b'id="cookie-wall"', b'id="cookiewall"',
+    b'class="cookie-wall', b'class="cookiewall', b"please enable cookies", b"please enable javascript and cookies",
+    b"access denied</title>")
+CHALLENGE_SCAN = 200_000
+
+
+def is_challenge(body: bytes) -> bool:
+    """True when a body carries a bot-challenge or cookie-wall marker in its first 200 KB."""
+    low = body[:CHALLENGE_SCAN].lower()
+    return any(marker in low for marker in CHALLENGE_MARKERS)
 
 
 class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -119,7 +128,7 @@ class NetworkFactsMiddleware:
             elif not 300 <= response.status < 400:
                 stats.inc_value("museumfeeds/net/listing_ok")
                 self.recovered(request.url)
-        if response.status in (200, 403, 429, 503) and CHALLENGE.search(response.body[:200_000]):
+        if response.status in (200, 403, 429, 503) and is_challenge(response.body):
             stats.inc_value("museumfeeds/bot_challenge")
             stats.set_value("museumfeeds/bot_challenge_url", request.url)
         return response

@@ -7,11 +7,11 @@ import time
 from scrapy.exceptions import DropItem
 from sqlalchemy.exc import OperationalError
 
-from aggregator.language import item_language
+from aggregator.language import item_language, prepare
 from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
 from aggregator.store import Incoming
 from aggregator.tagging import tag
-from aggregator.urls import clean_url, url_key
+from aggregator.urls import clean_url
 from crawlers import resources
 from crawlers.items import Teaser
 
@@ -24,6 +24,7 @@ class NormalizePipeline:
     def __init__(self, sources):
         self.priorities = {s.id: s.priority for s in sources}
         self.languages = {s.id: s.languages for s in sources}
+        prepare(self.languages.values())
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -33,13 +34,13 @@ class NormalizePipeline:
         title = clean_text(item.title)
         if not title or not item.url.startswith(("http://", "https://")):
             raise DropItem(f"{item.source}: teaser without title or http(s) link: {item.url!r}")
-        link = clean_url(item.url)
+        link, key = resources.identity(item.url)
         summary = sanitize_html(item.summary, link)
         image = clean_url(item.image) if item.image and item.image.startswith(("http://", "https://")) else None
         text = html_to_text(summary)
         declared = xml_clean(item.language) or None
         return Incoming(
-            source_id=item.source, url=link, url_key=url_key(link), title=title, summary=summary,
+            source_id=item.source, url=link, url_key=key, title=title, summary=summary,
             summary_text=text, image=image, categories=[c for c in (clean_text(c) for c in item.categories) if c],
             language=item_language(f"{title}. {text}", declared, self.languages.get(item.source, ())),
             published=item.published, themes={},

@@ -1,4 +1,4 @@
-"""Config, compiled themes and the store, loaded once per process and shared by every crawler in it."""
+"""Config, compiled themes, the store and URL identities, made once per process and shared by every crawler in it."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -6,6 +6,7 @@ from functools import lru_cache
 from aggregator.config import Config, Dedup, load_config
 from aggregator.store import Store
 from aggregator.tagging import Compiled, compile_themes
+from aggregator.urls import clean_url, url_key
 
 
 @lru_cache(maxsize=None)
@@ -18,6 +19,14 @@ def config(path: str) -> Config:
 def themes(path: str) -> Compiled:
     """The config's themes, compiled once."""
     return compile_themes(config(path).themes)
+
+
+@lru_cache(maxsize=8192)
+def identity(url: str) -> tuple[str, str]:
+    """A teaser link's published form and identity key, `(clean_url(url), url_key(clean_url(url)))`: the
+    spider's known-items check and the normalise pipeline both need them for every teaser."""
+    link = clean_url(url)
+    return link, url_key(link)
 
 
 @lru_cache(maxsize=None)

@@ -2,13 +2,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property, lru_cache
 from urllib.parse import urljoin
 
-from parsel import Selector, SelectorList
+from lxml import etree
+from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from aggregator.config import Source
 
+NAMESPACES = {"re": "http://exslt.org/regular-expressions"}  # as parsel's Selector has them
+# Text a reader sees: never the code of a <script> or <style> inside a teaser.
+VISIBLE_TEXT = etree.XPath(
+    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)] | .//br",
+    smart_strings=False)
+CHILDREN = etree.XPath("node()", smart_strings=False)
+TRANSLATOR = HTMLTranslator()
 
+
+@lru_cache(maxsize=None)
 def split(spec: str) -> tuple[str, str | None]:
     """`'h3 a@href'` -> `('h3 a', 'href')`; `'h3'` -> `('h3', None)`."""
     css, sep, attr = spec.rpartition("@")
@@ -17,60 +29,83 @@ def split(spec: str) -> tuple[str, str | None]:
     return css.strip(), attr.strip()
 
 
-def select(node: Selector, spec: str) -> SelectorList | list[Selector]:
-    """The nodes a spec selects (the node itself for `@attr`)."""
+@lru_cache(maxsize=None)
+def compiled(css: str) -> etree.XPath:
+    """A CSS selector translated to XPath and compiled once, as parsel's `Selector.css` would run it."""
+    return etree.XPath(TRANSLATOR.css_to_xpath(css), namespaces=NAMESPACES, smart_strings=False)
+
+
+def root_of(node) -> object:
+    """The lxml node (or string) under a parsel Selector; lxml nodes pass through."""
+    return node.root if isinstance(node, Selector) else node
+
+
+def select(node, spec: str) -> list:
+    """The lxml nodes a spec selects (the node itself for `@attr`); `node` is a Selector or an lxml node."""
     css, _ = split(spec)
-    return node.css(css) if css else [node]
+    root = root_of(node)
+    if not css:
+        return [root]
+    return compiled(css)(root) if hasattr(root, "xpath") else []
 
 
-# Text a reader sees: never the code of a <script> or <style> inside a teaser.
-VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)] | .//br"
-
-
-def text_of(node: Selector) -> str:
+def text_of(node) -> str:
     """Whitespace-collapsed text content of a node; a `<br>` separates words (`Practices<br>Webinar`)."""
-    root = node.root
+    root = root_of(node)
     if isinstance(root, str):
         return " ".join(root.split())
-    parts = [n if isinstance(n, str) else " " for n in root.xpath(VISIBLE_TEXT)]
+    parts = [n if isinstance(n, str) else " " for n in VISIBLE_TEXT(root)]
     return " ".join("".join(parts).split())
 
 
-def value(node: Selector, spec: str | None) -> str | None:
+def read(hit, attr: str | None) -> str | None:
+    """An attribute of a selected node, or its text."""
+    if not attr:
+        return text_of(hit)
+    return hit.get(attr) if hasattr(hit, "get") else None
+
+
+def value(node, spec: str | None) -> str | None:
     """First non-empty value a spec reads, or None."""
     if not spec:
         return None
     _, attr = split(spec)
     for hit in select(node, spec):
-        val = hit.attrib.get(attr) if attr else text_of(hit)
+        val = read(hit, attr)
         if val and val.strip():
             return " ".join(val.split())
     return None
 
 
-def values(node: Selector, spec: str | None) -> list[str]:
+def values(node, spec: str | None) -> list[str]:
     """Every non-empty value a spec reads, in order, without repeats."""
     if not spec:
         return []
     _, attr = split(spec)
     out: list[str] = []
     for hit in select(node, spec):
-        val = hit.attrib.get(attr) if attr else text_of(hit)
-        val = " ".join((val or "").split())
+        val = " ".join((read(hit, attr) or "").split())
         if val and val not in out:
             out.append(val)
     return out
 
 
-def html_of(node: Selector, spec: str | None) -> str | None:
+def serialize(node) -> str:
+    """A node as parsel's `get()` serialises it (HTML, without its tail)."""
+    if isinstance(node, str):
+        return node
+    return etree.tostring(node, method="html", encoding="unicode", with_tail=False)
+
+
+def html_of(node, spec: str | None) -> str | None:
     """Inner HTML of the first match (summaries keep their markup until the sanitiser sees them)."""
     if not spec:
         return None
     css, attr = split(spec)
     if attr:
         return value(node, spec)
-    for hit in node.css(css):
-        inner = "".join(hit.xpath("node()").getall()).strip()
+    for hit in select(node, css):
+        inner = "".join(serialize(child) for child in CHILDREN(hit)).strip() if hasattr(hit, "xpath") else ""
         if inner:
             return inner
     return None
@@ -91,7 +126,7 @@ class Page:
         full = urljoin(self.base_url, link.strip())
         return full if full.startswith(("http://", "https://")) else None
 
-    @property
+    @cached_property
     def language(self) -> str:
         """The page's declared language when the source lists it, else the source's first language."""
         declared = (self.sel.xpath("/html/@lang").get() or "").split("-")[0].lower()

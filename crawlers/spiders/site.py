@@ -11,7 +11,6 @@ from scrapy.http import Response
 from aggregator.config import Source
 from aggregator.errors import describe_failure
 from aggregator.store import utcnow
-from aggregator.urls import clean_url, url_key
 from crawlers import resources
 from crawlers.items import Teaser
 from crawlers.pages import article_page, feed_page, listing_page
@@ -95,15 +94,17 @@ class SiteSpider(Spider):
 
     def known(self, teasers: list[Teaser]) -> set[str]:
         """Links of these teasers that the store holds already."""
-        keys = {t.url: url_key(clean_url(t.url)) for t in teasers}
+        keys = {t.url: resources.identity(t.url)[1] for t in teasers}
         stored = self.store.known(keys.values())
         return {url for url, key in keys.items() if key in stored}
 
     def emit(self, teasers: Iterable[Teaser], known: set[str]):
         """Each teaser as an item, or via its article page when dates/summaries must come from there;
         article pages are opened for new items only."""
+        teasers = list(teasers)
+        if teasers:
+            self.crawler.stats.inc_value("museumfeeds/teasers", len(teasers))
         for teaser in teasers:
-            self.crawler.stats.inc_value("museumfeeds/teasers")
             if (self.source.follow or teaser.published is None) and self.on_site(teaser.url):
                 if teaser.url in known:
                     self.crawler.stats.inc_value("museumfeeds/known_skipped")
