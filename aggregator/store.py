@@ -107,7 +107,7 @@ class Store:
 
         existing = {i.url_key: i for i in s.scalars(
             select(Item).where(Item.url_key.in_(list(unique))).options(selectinload(Item.themes)))}
-        existing |= rekeyed(s, {k: inc for k, inc in unique.items() if k not in existing}, set(unique))
+        existing |= rekeyed(s, {k: inc for k, inc in unique.items() if k not in existing}, set(unique), now)
         fresh = []
         for key, inc in unique.items():
             item = existing.get(key)
@@ -271,9 +271,14 @@ class Store:
             return s.scalar(select(func.count(Item.id))) or 0
 
 
-def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str]) -> dict[str, Item]:
+REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
+
+
+def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: datetime) -> dict[str, Item]:
     """Stored items an unknown URL key belongs to: same source, same title and date under an older key (a new
-    canonicalisation rule, a changed slug). The item takes the new key and keeps its feed id and first-seen."""
+    canonicalisation rule, a changed slug). The item takes the new key and keeps its feed id and first-seen.
+    An item seen less than REKEY_QUIET ago is not taken over: it is another item of this same crawl that
+    shares title and date (two "Press release" teasers of one day), not an older copy."""
     from aggregator.dedup import title_key
 
     if not unknown:
@@ -287,7 +292,7 @@ def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str]) -> dict[s
     found = {}
     for item in s.scalars(q):
         key = wanted.get((item.source_id, item.title_key, item.published))
-        if key and key not in found and item.url_key not in batch:
+        if key and key not in found and item.url_key not in batch and item.last_seen <= now - REKEY_QUIET:
             item.url_key = key
             found[key] = item
     return found

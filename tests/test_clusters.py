@@ -127,6 +127,21 @@ def test_new_canonicalisation_rule_keeps_the_stored_item(store_url):
     assert (item.feed_id, item.url_key) == (feed_id, "icom.museum/en/news/statement")
 
 
+def test_two_items_of_one_crawl_with_the_same_title_and_date_stay_two(store_url):
+    """Distinct pages of one source that share title and date ("Press release", same day) are both kept: an
+    item stored minutes ago in this crawl is not an older copy to take over (found by the crawl benchmark)."""
+    store = Store(store_url)
+    title, summary = "Press release", "Statement of the Executive Board."
+    store.upsert([inc("https://icom.museum/en/news/press-release-1", title, summary)], now=T0)
+    store.upsert([inc("https://icom.museum/en/news/press-release-2", title, summary)], now=T0 + timedelta(minutes=2))
+    assert sorted(by_url(store)) == ["https://icom.museum/en/news/press-release-1",
+                                     "https://icom.museum/en/news/press-release-2"]
+    # A day later, each comes back under its own key: nothing is merged either.
+    later = T0 + timedelta(days=1)
+    store.upsert([inc(f"https://icom.museum/en/news/press-release-{n}", title, summary) for n in (1, 2)], now=later)
+    assert store.count() == 2
+
+
 def test_members_lists_the_lead_first(store_url):
     store = Store(store_url)
     store.upsert([inc("https://cimam.org/news/statement", *STATEMENT, source="cimam", priority=50),
