@@ -47,10 +47,21 @@ def member_of(item: Item) -> Member:
                   item.published or item.first_seen, item.url_key, list(item.alternates or []))
 
 
-def keys_of(m: Member, bands: int, spread: int) -> list[int]:
-    """Language-version keys and band keys (own period when storing, spread 1 when looking up)."""
-    day = dedup.day_number(m.when)
-    return dedup.language_keys(m.url_key, m.alternates) + dedup.similarity_keys(m.fp, day, bands, spread)
+@dataclass
+class Keys:
+    """A member's index keys: language-version keys, and band keys of its own period (stored) and of the
+    periods around it (looked up); the MinHash is computed once for both."""
+
+    lang: list[int]
+    own: list[int]
+    around: list[int]
+
+
+def keys_of(m: Member, bands: int) -> Keys:
+    """The member's language-version and band keys."""
+    day, values = dedup.day_number(m.when), dedup.minhash_values(m.fp, bands)
+    lang = dedup.language_keys(m.url_key, m.alternates)
+    return Keys(lang, lang + dedup.period_keys(values, day, 0), lang + dedup.period_keys(values, day, 1))
 
 
 def chunks(values: list, size: int = CHUNK):
@@ -120,21 +131,21 @@ def near(keys: list[int], found: dict[int, set[int]], local: dict[int, list[int]
 def assign(s: Session, items: list[Item], settings: Dedup) -> None:
     """Give each new (flushed) item its story and reason, store its keys, and re-elect the touched stories' leads."""
     mine = [member_of(i) for i in items]
-    lang = {m.id: dedup.language_keys(m.url_key, m.alternates) for m in mine}
-    wanted = {m.id: keys_of(m, settings.bands, 1) for m in mine}
-    found = lookup(s, {k for ks in wanted.values() for k in ks})
+    keys = {m.id: keys_of(m, settings.bands) for m in mine}
+    found = lookup(s, {k for ks in keys.values() for k in ks.around})
     members = load_members(s, {i for ids in found.values() for i in ids})
     stories = load_stories(s, {m.cluster_id for m in members.values()})
     local: dict[int, list[int]] = defaultdict(list)
     rows = []
     for item, me in zip(items, mine):
-        cluster, reason = choose(me, near(lang[me.id], found, local, members), near(wanted[me.id], found, local, members),
+        mk = keys[me.id]
+        cluster, reason = choose(me, near(mk.lang, found, local, members), near(mk.around, found, local, members),
                                  stories, settings)
         item.cluster_id = me.cluster_id = cluster or item.id
         item.cluster_reason = reason
         stories[me.cluster_id].add(me)
         members[me.id] = me
-        own = sorted(set(keys_of(me, settings.bands, 0)))
+        own = sorted(set(mk.own))
         rows += [{"key": k, "item_id": me.id} for k in own]
         for k in own:
             local[k].append(me.id)

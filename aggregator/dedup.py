@@ -146,8 +146,12 @@ def band_key(band: int, bucket: int, value: int) -> int:
 
 def similarity_keys(fp: Fingerprint, day: int, bands: int, spread: int = 0) -> list[int]:
     """Band keys of a fingerprint: stored for its own period (spread 0), looked up in the periods around it (1)."""
+    return period_keys(minhash_values(fp, bands), day, spread)
+
+
+def period_keys(values: np.ndarray, day: int, spread: int = 0) -> list[int]:
+    """Band keys of MinHash values for the period of `day` and `spread` periods either side."""
     bucket = day // BUCKET_DAYS
-    values = minhash_values(fp, bands)
     return [band_key(band, b, v) for b in range(bucket - spread, bucket + spread + 1)
             for band, v in enumerate(values)]
 
