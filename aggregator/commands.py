@@ -263,7 +263,8 @@ def cmd_clusters(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_eval_clusters(config: Config, args: argparse.Namespace) -> int:
-    from aggregator.evalclusters import LabelError, evaluate
+    from aggregator.evalclusters import evaluate
+    from aggregator.evaluate import LabelError
 
     priorities = {s.id: s.priority for s in config.sources}
     for split in ([args.split] if args.split else ["dev", "held", None]):
@@ -273,6 +274,6 @@ def cmd_eval_clusters(config: Config, args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         if args.errors:
             print("\n".join([f"wrongly joined: {w}" for w in pairs.wrong] + [f"missed: {m}" for m in pairs.missed]))
-        print(f"{split or 'all':<5} {count:>4} items  pairs: {pairs.true_pos} joined right, {pairs.false_pos} wrong, "
-              f"{pairs.false_neg} missed  precision {pairs.precision:.3f}  recall {pairs.recall:.3f}")
+        print(f"{split or 'all':<5} {count:>4} items  pairs: {pairs.tp} joined right, {pairs.fp} wrong, "
+              f"{pairs.fn} missed  precision {pairs.precision:.3f}  recall {pairs.recall:.3f}")
     return EXIT_OK

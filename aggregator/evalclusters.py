@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from aggregator.config import Dedup
+from aggregator.evaluate import Counts, LabelError
 from aggregator.models import Item
 from aggregator.store import Incoming, Store
 from aggregator.urls import url_key
@@ -20,27 +21,12 @@ from aggregator.urls import url_key
 SPLITS = ("dev", "held")
 
 
-class LabelError(Exception):
-    """A labelled file that cannot be read."""
-
-
 @dataclass
-class Pairs:
-    """Pair counts of one evaluation, and the pairs that went wrong."""
+class Pairs(Counts):
+    """Pair counts of one evaluation (precision and recall as for tags), and the pairs that went wrong."""
 
-    true_pos: int = 0
-    false_pos: int = 0
-    false_neg: int = 0
     wrong: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.true_pos / (self.true_pos + self.false_pos) if self.true_pos + self.false_pos else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_pos / (self.true_pos + self.false_neg) if self.true_pos + self.false_neg else 1.0
 
 
 def split_of(story: str) -> str:
@@ -99,12 +85,12 @@ def score(records: list[dict], assigned: dict[str, int]) -> Pairs:
         same, joined = a["story"] == b["story"], assigned[a["id"]] == assigned[b["id"]]
         text = f"{a['id']} {a['source']} {a['title'][:60]!r} ~ {b['id']} {b['source']} {b['title'][:60]!r}"
         if same and joined:
-            pairs.true_pos += 1
+            pairs.tp += 1
         elif joined:
-            pairs.false_pos += 1
+            pairs.fp += 1
             pairs.wrong.append(text)
         elif same:
-            pairs.false_neg += 1
+            pairs.fn += 1
             pairs.missed.append(text)
     return pairs
 
