@@ -36,9 +36,10 @@ def clean_url(url: str) -> str:
     return urlunsplit((scheme, host, path, query, ""))
 
 
-def url_key(url: str) -> str:
-    """Identity of an item: clean_url, then scheme, `www.`, trailing slash and query order ignored."""
-    canon = canonicalize_url(clean_url(url))
+def url_key(url: str, cleaned: bool = False) -> str:
+    """Identity of an item: clean_url (skipped when `cleaned` says it was done), then scheme, `www.`, trailing
+    slash and query order ignored."""
+    canon = canonicalize_url(url if cleaned else clean_url(url))
     parts = urlsplit(canon)
     host = parts.netloc.removeprefix("www.")
     path = parts.path.rstrip("/") or "/"

@@ -26,7 +26,7 @@ def identity(url: str) -> tuple[str, str]:
     """A teaser link's published form and identity key, `(clean_url(url), url_key(clean_url(url)))`: the
     spider's known-items check and the normalise pipeline both need them for every teaser."""
     link = clean_url(url)
-    return link, url_key(link)
+    return link, url_key(link, cleaned=True)
 
 
 @lru_cache(maxsize=None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cached_property, lru_cache
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -118,12 +118,20 @@ class Page:
         self.url, self.sel, self.source, self.now = url, selector, source, now
         base = selector.css("base::attr(href)").get()
         self.base_url = urljoin(url, base) if base else url
+        parts = urlsplit(self.base_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else None
 
     def absolute(self, link: str | None) -> str | None:
         """An absolute http(s) URL, or None for anything else (javascript:, mailto:, data:...)."""
         if not link:
             return None
-        full = urljoin(self.base_url, link.strip())
+        link = link.strip()
+        if "/." not in link and " " not in link and link.isprintable():  # no dot segments: urljoin's answer is plain
+            if link.startswith(("http://", "https://")):
+                return link
+            if self.origin and link.startswith("/") and not link.startswith("//"):
+                return self.origin + link
+        full = urljoin(self.base_url, link)
         return full if full.startswith(("http://", "https://")) else None
 
     @cached_property

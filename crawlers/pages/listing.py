@@ -8,15 +8,15 @@ from parsel import Selector
 
 from aggregator.dates import date_from_url, parse_date
 from crawlers.items import Teaser
-from crawlers.pages.base import Page, html_of, value, values
+from crawlers.pages.base import Page, html_of, select, value, values
 
 
 class ListingPage(Page):
     """A listing of teasers, driven by the source's `list` selectors; sites override single fields."""
 
-    def teaser_nodes(self) -> list[Selector]:
-        """The teaser nodes (never the sidebar: the `item` selector is scoped by the maintainer)."""
-        return list(self.sel.css(self.source.list.item))
+    def teaser_nodes(self) -> list:
+        """The teaser nodes, as lxml elements (never the sidebar: the `item` selector is scoped by the maintainer)."""
+        return select(self.sel, self.source.list.item)
 
     def teasers(self) -> list[Teaser]:
         """Every teaser with a title and a usable link, in page order, each link once."""
@@ -28,7 +28,7 @@ class ListingPage(Page):
                 out.append(teaser)
         return out
 
-    def teaser(self, node: Selector) -> Teaser | None:
+    def teaser(self, node) -> Teaser | None:
         """One teaser, or None when it has no title or link."""
         spec = self.source.list
         title, url = value(node, spec.title), self.absolute(value(node, spec.link))
@@ -41,7 +41,7 @@ class ListingPage(Page):
             language=self.language,
         )
 
-    def published(self, node: Selector, url: str) -> datetime | None:
+    def published(self, node, url: str) -> datetime | None:
         """The teaser's date in the site's own format and language; a dated permalink as fallback."""
         src = self.source
         text = value(node, src.list.date)
