@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, or_, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, func, or_, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -197,8 +197,8 @@ class Store:
         keys = list(keys)
         if not keys:
             return set()
-        with self.session() as s:
-            return set(s.scalars(select(Item.url_key).where(Item.url_key.in_(keys))))
+        with self.engine.connect() as conn:  # Core, one cached statement: called for every listing page
+            return set(conn.execute(KNOWN, {"keys": keys}).scalars())
 
     def health_runs(self, limit: int = 50) -> list[CrawlRun]:
         """The latest runs that were not ok (for the health feed), newest first."""
@@ -271,6 +271,7 @@ class Store:
             return s.scalar(select(func.count(Item.id))) or 0
 
 
+KNOWN = select(Item.url_key).where(Item.url_key.in_(bindparam("keys", expanding=True)))
 REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
 
 
