@@ -15,6 +15,8 @@ SESSION_PATH = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
 # (lone surrogates, U+FFFE/U+FFFF) is dropped. A raw \x1b in a link made lxml refuse the whole feed.
 UNSAFE = re.compile("[\x00-\x20\x7f-\x9f]")
 NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# A URL w3lib's canonicalize_url returns unchanged (tests/test_urls.py checks that against w3lib itself).
+PLAIN = re.compile(r"https?://[a-z0-9.-]+(?::\d+)?(?!.*/\.)/[A-Za-z0-9/._~:@!$&'()*+,=-]*", re.ASCII)
 
 
 def is_tracking(name: str) -> bool:
@@ -36,10 +38,16 @@ def clean_url(url: str) -> str:
     return urlunsplit((scheme, host, path, query, ""))
 
 
+def canonical(url: str) -> str:
+    """w3lib's canonical form of a cleaned URL; a plain one (lower-case host, path of unreserved characters,
+    no query or escapes), which w3lib returns unchanged, skips its parsing."""
+    return url if PLAIN.fullmatch(url) else canonicalize_url(url)
+
+
 def url_key(url: str, cleaned: bool = False) -> str:
     """Identity of an item: clean_url (skipped when `cleaned` says it was done), then scheme, `www.`, trailing
     slash and query order ignored."""
-    canon = canonicalize_url(url if cleaned else clean_url(url))
+    canon = canonical(url if cleaned else clean_url(url))
     parts = urlsplit(canon)
     host = parts.netloc.removeprefix("www.")
     path = parts.path.rstrip("/") or "/"

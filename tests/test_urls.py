@@ -41,3 +41,23 @@ def test_same_item(a, b):
 @pytest.mark.parametrize("a,b", DIFFERENT)
 def test_different_items(a, b):
     assert url_key(a) != url_key(b)
+
+
+def test_canonical_fast_path_agrees_with_w3lib():
+    """`canonical` skips w3lib for plain URLs; over every one-to-six-character path of awkward characters it must
+    give exactly what w3lib's canonicalize_url gives (dot segments, `;` params, escapes, queries, non-ASCII)."""
+    import random
+
+    from w3lib.url import canonicalize_url
+
+    from aggregator.urls import PLAIN, canonical
+
+    rng = random.Random(7)
+    chars = "aZ09/._~:@!$&'()*+,;=-%?#é []\"<>^`{|}\\"
+    fast = 0
+    for _ in range(20000):
+        base = rng.choice(["https://ex.org/", "http://ex.org:8080/", "https://a.b/x/"])
+        url = clean_url(base + "".join(rng.choice(chars) for _ in range(rng.randint(0, 6))))
+        fast += bool(PLAIN.fullmatch(url))
+        assert canonical(url) == canonicalize_url(url), url
+    assert 2000 < fast < 18000  # both paths were exercised
