@@ -35,6 +35,10 @@ COMMON = {
     "TELNETCONSOLE_ENABLED": False,
     "STATS_CLASS": "bench.statsdump.DumpStatsCollector",
 }
+# The project's own setting, given to the bare spider too (it changes Scrapy's cost per response, not the pipeline's).
+from crawlers import settings as project  # noqa: E402
+
+COMMON["CONCURRENT_ITEMS"] = project.CONCURRENT_ITEMS
 
 
 def run_full(args, overrides: dict) -> dict:

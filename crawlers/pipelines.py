@@ -1,4 +1,4 @@
-"""Item pipelines, one concern each: normalise, tag, store (batched); thin wrappers over aggregator/*."""
+"""Item pipelines, one concern each: normalise, tag, store; each takes a page's TeaserBatch; thin wrappers over aggregator/*."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +13,7 @@ from aggregator.store import Incoming
 from aggregator.tagging import tag
 from aggregator.urls import clean_url
 from crawlers import resources
-from crawlers.items import Teaser
+from crawlers.items import Teaser, TeaserBatch
 
 log = logging.getLogger(__name__)
 
@@ -21,16 +21,30 @@ log = logging.getLogger(__name__)
 class NormalizePipeline:
     """Teaser -> Incoming: clean text, sanitised summary, canonical link and its identity key."""
 
-    def __init__(self, sources):
+    def __init__(self, sources, stats=None):
+        self.stats = stats
         self.priorities = {s.id: s.priority for s in sources}
         self.languages = {s.id: s.languages for s in sources}
         prepare(self.languages.values())
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(resources.settings_config(crawler.settings).sources)
+        return cls(resources.settings_config(crawler.settings).sources, crawler.stats)
 
-    def process_item(self, item: Teaser) -> Incoming:
+    def process_item(self, batch: TeaserBatch) -> TeaserBatch:
+        """Every teaser of the batch normalised into `batch.incoming`; one without title or http(s) link is
+        dropped (logged, counted), the others go on."""
+        for teaser in batch.teasers:
+            try:
+                batch.incoming.append(self.normalise(teaser))
+            except DropItem as exc:
+                log.warning("%s", exc)
+                if self.stats is not None:
+                    self.stats.inc_value("museumfeeds/teasers_dropped")
+        return batch
+
+    def normalise(self, item: Teaser) -> Incoming:
+        """One teaser as an Incoming, or DropItem naming the source and the cause."""
         title = clean_text(item.title)
         if not title or not item.url.startswith(("http://", "https://")):
             raise DropItem(f"{item.source}: teaser without title or http(s) link: {item.url!r}")
@@ -45,7 +59,7 @@ class NormalizePipeline:
             language=item_language(f"{title}. {text}", declared, self.languages.get(item.source, ())),
             published=item.published, themes={},
             priority=self.priorities.get(item.source, 50),
-            alternates=sorted({url_key(u) for u in item.alternates if u.startswith(("http://", "https://"))}),
+            alternates=sorted({resources.identity(u)[1] for u in item.alternates if u.startswith(("http://", "https://"))}),
         )
 
 
@@ -59,9 +73,10 @@ class TagPipeline:
     def from_crawler(cls, crawler):
         return cls(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
 
-    def process_item(self, item: Incoming) -> Incoming:
-        item.themes = tag(self.compiled, item.title, item.summary_text, item.categories, item.language)
-        return item
+    def process_item(self, batch: TeaserBatch) -> TeaserBatch:
+        for item in batch.incoming:
+            item.themes = tag(self.compiled, item.title, item.summary_text, item.categories, item.language)
+        return batch
 
 
 class StorePipeline:
@@ -82,15 +97,15 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item: Incoming) -> Incoming:
+    def process_item(self, batch: TeaserBatch) -> TeaserBatch:
         stats = self.crawler.stats
-        stats.inc_value("museumfeeds/items_stored")
-        stats.inc_value("museumfeeds/dated", int(item.published is not None))
-        stats.inc_value("museumfeeds/summarised", int(bool(item.summary_text)))
-        self.batch.append(item)
+        stats.inc_value("museumfeeds/items_stored", len(batch.incoming))
+        stats.inc_value("museumfeeds/dated", sum(item.published is not None for item in batch.incoming))
+        stats.inc_value("museumfeeds/summarised", sum(bool(item.summary_text) for item in batch.incoming))
+        self.batch.extend(batch.incoming)
         if len(self.batch) >= self.batch_size:
             self.flush()
-        return item
+        return batch
 
     def close_spider(self) -> None:
         self.flush()

@@ -12,7 +12,7 @@ from aggregator.config import Source
 from aggregator.errors import describe_failure
 from aggregator.store import utcnow
 from crawlers import resources
-from crawlers.items import Teaser
+from crawlers.items import Teaser, TeaserBatch
 from crawlers.pages import article_page, feed_page, listing_page
 from crawlers.pages.feed import FeedError
 
@@ -99,11 +99,12 @@ class SiteSpider(Spider):
         return {url for url, key in keys.items() if key in stored}
 
     def emit(self, teasers: Iterable[Teaser], known: set[str]):
-        """Each teaser as an item, or via its article page when dates/summaries must come from there;
-        article pages are opened for new items only."""
+        """The page's teasers as one batch item, except those completed from their article page first (when
+        dates/summaries must come from there; article pages are opened for new items only)."""
         teasers = list(teasers)
         if teasers:
             self.crawler.stats.inc_value("museumfeeds/teasers", len(teasers))
+        ready = []
         for teaser in teasers:
             if (self.source.follow or teaser.published is None) and self.on_site(teaser.url):
                 if teaser.url in known:
@@ -112,7 +113,9 @@ class SiteSpider(Spider):
                 yield Request(teaser.url, callback=self.parse_article, errback=self.article_failed,
                               cb_kwargs={"teaser": teaser})
             else:
-                yield teaser
+                ready.append(teaser)
+        if ready:
+            yield TeaserBatch(self.source.id, ready)
 
     def on_site(self, url: str) -> bool:
         """True when an article URL is on one of this source's hosts (never follow off-site links)."""
@@ -125,7 +128,7 @@ class SiteSpider(Spider):
             teaser = article_page(response, self.source, self.now).complete(teaser)
         except Exception as exc:  # the teaser is still worth storing
             self.extract_failed(response, exc)
-        yield teaser
+        yield TeaserBatch(self.source.id, [teaser])
 
     def extract_failed(self, response: Response, exc: Exception) -> str:
         """Count and log a page that could not be read; returns the one-line cause."""
@@ -138,7 +141,7 @@ class SiteSpider(Spider):
         """An article page failed: keep the teaser as the listing gave it."""
         log.warning("%s: article page failed (%s)", self.source.id, describe_failure(failure))
         self.crawler.stats.inc_value("museumfeeds/article_errors")
-        yield failure.request.cb_kwargs["teaser"]
+        yield TeaserBatch(self.source.id, [failure.request.cb_kwargs["teaser"]])
 
     def failed(self, failure) -> None:
         """A listing or feed request failed for good: one line naming the source and the cause."""
