@@ -103,18 +103,19 @@ class StorePipeline:
         stats.inc_value("museumfeeds/dated", sum(item.published is not None for item in batch.incoming))
         stats.inc_value("museumfeeds/summarised", sum(bool(item.summary_text) for item in batch.incoming))
         self.batch.extend(batch.incoming)
-        if len(self.batch) >= self.batch_size:
-            self.flush()
+        while len(self.batch) >= self.batch_size:  # one transaction per STORE_BATCH_SIZE items, the rest waits
+            self.flush(self.batch_size)
         return batch
 
     def close_spider(self) -> None:
         self.flush()
 
-    def flush(self) -> None:
-        """Write the pending batch and count new and already-known items."""
+    def flush(self, size: int | None = None) -> None:
+        """Write the pending items (the first `size` of them if given) and count new and already-known ones."""
         if not self.batch:
             return
-        batch, self.batch = self.batch, []
+        cut = len(self.batch) if size is None else size
+        batch, self.batch = self.batch[:cut], self.batch[cut:]
         stats = self.crawler.stats
         if self.failed:
             stats.inc_value("museumfeeds/items_unstored", len(batch))
