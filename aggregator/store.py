@@ -287,14 +287,22 @@ def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: date
               if inc.published is not None}
     if not wanted:
         return {}
-    q = select(Item).where(Item.title_key.in_(sorted({t for _, t, _ in wanted})),
-                           Item.source_id.in_(sorted({src for src, _, _ in wanted}))).options(selectinload(Item.themes))
+    q = (select(Item.id, Item.source_id, Item.title_key, Item.published, Item.url_key, Item.last_seen)
+         .where(Item.title_key.in_(sorted({t for _, t, _ in wanted})),
+                Item.source_id.in_(sorted({src for src, _, _ in wanted}))).order_by(Item.id))
+    taken = {}  # new key -> id of the item taking it (cheap columns first: most titles match nothing)
+    for r in s.execute(q):
+        key = wanted.get((r.source_id, r.title_key, r.published))
+        if key and key not in taken and r.url_key not in batch and r.last_seen <= now - REKEY_QUIET:
+            taken[key] = r.id
+    if not taken:
+        return {}
+    items = {i.id: i for i in s.scalars(select(Item).where(Item.id.in_(list(taken.values())))
+                                        .options(selectinload(Item.themes)))}
     found = {}
-    for item in s.scalars(q):
-        key = wanted.get((item.source_id, item.title_key, item.published))
-        if key and key not in found and item.url_key not in batch and item.last_seen <= now - REKEY_QUIET:
-            item.url_key = key
-            found[key] = item
+    for key, item_id in taken.items():
+        items[item_id].url_key = key
+        found[key] = items[item_id]
     return found
 
 
