@@ -43,8 +43,12 @@ class Story:
 
 def member_of(item: Item) -> Member:
     """An item as a clustering member."""
-    return Member(item.id, item.source_id, item.cluster_id, dedup.Fingerprint.load(item.fingerprint),
+    return Member(item.id, item.source_id, item.cluster_id, dedup.load_fingerprint(item.fingerprint),
                   item.published or item.first_seen, item.url_key, list(item.alternates or []))
+
+
+MEMBER_COLUMNS = (Item.id, Item.source_id, Item.cluster_id, Item.fingerprint, Item.published, Item.first_seen,
+                  Item.url_key, Item.alternates)
 
 
 @dataclass
@@ -82,7 +86,7 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     """Stored candidates by id."""
     out = {}
     for part in chunks(sorted(ids)):
-        for item in s.scalars(select(Item).where(Item.id.in_(part))):
+        for item in s.execute(select(*MEMBER_COLUMNS).where(Item.id.in_(part))):
             out[item.id] = member_of(item)
     return out
 
@@ -94,7 +98,7 @@ def load_stories(s: Session, cluster_ids: set[int]) -> dict[int, Story]:
         rows = s.execute(select(Item.cluster_id, Item.source_id, Item.fingerprint).where(Item.cluster_id.in_(part)))
         for cid, source_id, fp in rows:
             stories[cid].sources.add(source_id)
-            stories[cid].numbers |= dedup.Fingerprint.load(fp).numbers
+            stories[cid].numbers |= dedup.load_fingerprint(fp).numbers
     return stories
 
 
@@ -111,9 +115,9 @@ def choose(me: Member, versions: list[Member], candidates: list[Member], stories
         story = stories[c.cluster_id]
         if c.source_id == me.source_id or me.source_id in story.sources:
             continue  # a source tells a story once (its other languages are joined above)
-        if dedup.similarity(me.fp, c.fp) < settings.threshold:
-            continue  # cannot pass at any gap: spare the full decision
         gap = abs((me.when - c.when).total_seconds()) // 86400
+        if gap > settings.window_days or dedup.similarity(me.fp, c.fp) < settings.threshold:
+            continue  # cannot pass (too far apart, or not alike at any gap): spare the full decision
         d = dedup.decide(me.fp, c.fp, gap, frozenset(story.numbers), settings)
         if d.join and (best is None or (d.score, -c.id) > (best[0], -best[1].id)):
             best = (d.score, c, d.reason)

@@ -77,6 +77,8 @@ class Decision:
 
 def fold(text: str) -> str:
     """Lower case without accents."""
+    if text.isascii():  # nothing to decompose or strip
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -97,14 +99,25 @@ def numbers(text: str) -> frozenset[str]:
 def fingerprint(title: str, summary: str) -> Fingerprint:
     """Features of a title and plain-text summary: 4-letter prefixes of folded content words, and number tokens."""
     text = f"{title} {summary}"
-    feats = set()
-    for word in WORD.findall(fold(text)):
-        if word.isdigit():
-            if len(word) >= 2:
-                feats.add("#" + word)
-        elif len(word) >= 4 and word not in STOPWORDS:
-            feats.add(cognate(word)[:PREFIX])
+    feats = {word_feature(word) for word in WORD.findall(fold(text))}
+    feats.discard(None)
     return Fingerprint(frozenset(feats), numbers(text))
+
+
+@lru_cache(maxsize=1 << 17)
+def word_feature(word: str) -> str | None:
+    """The feature of one folded word (a number token or a folded prefix), or None for a short or function word."""
+    if word.isdigit():
+        return "#" + word if len(word) >= 2 else None
+    if len(word) >= 4 and word not in STOPWORDS:
+        return cognate(word)[:PREFIX]
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def load_fingerprint(text: str | None) -> Fingerprint:
+    """Fingerprint.load, remembered (stored fingerprints are read again for every batch that meets them)."""
+    return Fingerprint.load(text)
 
 
 def title_key(title: str) -> str:
