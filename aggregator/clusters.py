@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
@@ -14,6 +14,7 @@ from aggregator.config import Dedup
 from aggregator.models import Item, ItemKey
 
 CHUNK = 500  # keys or ids per IN (...) list
+ITEMS = Item.__table__
 
 
 @dataclass
@@ -128,34 +129,39 @@ def choose(me: Member, versions: list[Member], candidates: list[Member], stories
 
 def near(keys: list[int], found: dict[int, set[int]], local: dict[int, list[int]], members: dict[int, Member]) -> list[Member]:
     """The stored and batch items sharing any of these keys, by id."""
-    ids = {i for k in keys for i in (*found.get(k, ()), *local.get(k, ()))}
+    ids: set[int] = set()
+    for k in keys:
+        ids.update(found.get(k, ()))
+        ids.update(local.get(k, ()))
     return sorted((members[i] for i in ids if i in members), key=lambda m: m.id)
 
 
-def assign(s: Session, items: list[Item], settings: Dedup) -> None:
-    """Give each new (flushed) item its story and reason, store its keys, and re-elect the touched stories' leads."""
-    mine = [member_of(i) for i in items]
+def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
+    """Give each new (inserted) item its story and reason, store its keys, and re-elect the touched stories' leads."""
     keys = {m.id: keys_of(m, settings.bands) for m in mine}
     found = lookup(s, {k for ks in keys.values() for k in ks.around})
     members = load_members(s, {i for ids in found.values() for i in ids})
     stories = load_stories(s, {m.cluster_id for m in members.values()})
     local: dict[int, list[int]] = defaultdict(list)
-    rows = []
-    for item, me in zip(items, mine):
+    rows, chosen = [], []
+    for me in mine:
         mk = keys[me.id]
         cluster, reason = choose(me, near(mk.lang, found, local, members), near(mk.around, found, local, members),
                                  stories, settings)
-        item.cluster_id = me.cluster_id = cluster or item.id
-        item.cluster_reason = reason
+        me.cluster_id = cluster or me.id
+        chosen.append({"b_id": me.id, "b_cluster": me.cluster_id, "b_reason": reason})
         stories[me.cluster_id].add(me)
         members[me.id] = me
         own = sorted(set(mk.own))
         rows += [{"key": k, "item_id": me.id} for k in own]
         for k in own:
             local[k].append(me.id)
+    conn = s.connection()
+    conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
+                 .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason")), chosen)
     for part in chunks(rows, 5000):
-        s.execute(insert(ItemKey), part)
-    elect_leads(s, {i.cluster_id for i in items})
+        conn.execute(insert(ItemKey.__table__), part)  # Core executemany: no ORM bulk bookkeeping
+    elect_leads(s, {m.cluster_id for m in mine})
 
 
 def elect_leads(s: Session, cluster_ids: set[int]) -> None:
