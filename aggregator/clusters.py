@@ -14,7 +14,7 @@ from aggregator.config import Dedup
 from aggregator.models import Item, ItemKey
 
 CHUNK = 500  # keys or ids per IN (...) list
-ITEMS = Item.__table__
+ITEMS, KEYS = Item.__table__, ItemKey.__table__
 
 
 @dataclass
@@ -48,8 +48,8 @@ def member_of(item: Item) -> Member:
                   item.published or item.first_seen, item.url_key, list(item.alternates or []))
 
 
-MEMBER_COLUMNS = (Item.id, Item.source_id, Item.cluster_id, Item.fingerprint, Item.published, Item.first_seen,
-                  Item.url_key, Item.alternates)
+MEMBER_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "fingerprint", "published",
+                                              "first_seen", "url_key", "alternates")]
 
 
 @dataclass
@@ -77,8 +77,9 @@ def chunks(values: list, size: int = CHUNK):
 def lookup(s: Session, keys: set[int]) -> dict[int, set[int]]:
     """Stored items per key, for many keys at once."""
     found: dict[int, set[int]] = defaultdict(set)
+    conn, c = s.connection(), KEYS.c
     for part in chunks(sorted(keys)):
-        for key, item_id in s.execute(select(ItemKey.key, ItemKey.item_id).where(ItemKey.key.in_(part))):
+        for key, item_id in conn.execute(select(c.key, c.item_id).where(c.key.in_(part))):
             found[key].add(item_id)
     return found
 
@@ -86,8 +87,9 @@ def lookup(s: Session, keys: set[int]) -> dict[int, set[int]]:
 def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     """Stored candidates by id."""
     out = {}
+    conn = s.connection()
     for part in chunks(sorted(ids)):
-        for item in s.execute(select(*MEMBER_COLUMNS).where(Item.id.in_(part))):
+        for item in conn.execute(select(*MEMBER_COLUMNS).where(ITEMS.c.id.in_(part))):
             out[item.id] = member_of(item)
     return out
 
@@ -95,8 +97,9 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
 def load_stories(s: Session, cluster_ids: set[int]) -> dict[int, Story]:
     """Sources and figures of the candidates' stories."""
     stories: dict[int, Story] = defaultdict(Story)
+    conn, c = s.connection(), ITEMS.c
     for part in chunks(sorted(cluster_ids)):
-        rows = s.execute(select(Item.cluster_id, Item.source_id, Item.fingerprint).where(Item.cluster_id.in_(part)))
+        rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint).where(c.cluster_id.in_(part)))
         for cid, source_id, fp in rows:
             stories[cid].sources.add(source_id)
             stories[cid].numbers |= dedup.load_fingerprint(fp).numbers
@@ -127,13 +130,13 @@ def choose(me: Member, versions: list[Member], candidates: list[Member], stories
     return best[1].cluster_id, f"joined item {best[1].id} ({best[1].source_id}): {best[2]}"
 
 
-def near(keys: list[int], found: dict[int, set[int]], local: dict[int, list[int]], members: dict[int, Member]) -> list[Member]:
-    """The stored and batch items sharing any of these keys, by id."""
+def near(keys: list[int], index: dict[int, set[int]], members: dict[int, Member], ordered: bool = True) -> list[Member]:
+    """The stored and batch items sharing any of these keys, by id (unordered if not `ordered`)."""
     ids: set[int] = set()
     for k in keys:
-        ids.update(found.get(k, ()))
-        ids.update(local.get(k, ()))
-    return sorted((members[i] for i in ids if i in members), key=lambda m: m.id)
+        ids.update(index.get(k, ()))
+    found = [members[i] for i in ids if i in members]
+    return sorted(found, key=lambda m: m.id) if ordered else found
 
 
 def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
@@ -142,12 +145,11 @@ def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
     found = lookup(s, {k for ks in keys.values() for k in ks.around})
     members = load_members(s, {i for ids in found.values() for i in ids})
     stories = load_stories(s, {m.cluster_id for m in members.values()})
-    local: dict[int, list[int]] = defaultdict(list)
     rows, chosen = [], []
     for me in mine:
         mk = keys[me.id]
-        cluster, reason = choose(me, near(mk.lang, found, local, members), near(mk.around, found, local, members),
-                                 stories, settings)
+        cluster, reason = choose(me, near(mk.lang, found, members), near(mk.around, found, members, False),
+                                 stories, settings)  # the best candidate does not depend on their order
         me.cluster_id = cluster or me.id
         chosen.append({"b_id": me.id, "b_cluster": me.cluster_id, "b_reason": reason})
         stories[me.cluster_id].add(me)
@@ -155,7 +157,7 @@ def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
         own = sorted(set(mk.own))
         rows += [{"key": k, "item_id": me.id} for k in own]
         for k in own:
-            local[k].append(me.id)
+            found[k].add(me.id)  # later items of the batch find it
     conn = s.connection()
     conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
                  .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason")), chosen)

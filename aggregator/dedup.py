@@ -75,12 +75,22 @@ class Decision:
     reason: str
 
 
+class _Combining(dict):
+    """str.translate table deleting combining characters, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = None if unicodedata.combining(chr(code)) else code
+        return self[code]
+
+
+STRIP_COMBINING = _Combining()
+
+
 def fold(text: str) -> str:
     """Lower case without accents."""
     if text.isascii():  # nothing to decompose or strip
         return text.lower()
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKD", text.lower()).translate(STRIP_COMBINING)
 
 
 def cognate(word: str) -> str:
@@ -165,8 +175,12 @@ def similarity_keys(fp: Fingerprint, day: int, bands: int, spread: int = 0) -> l
 def period_keys(values: np.ndarray, day: int, spread: int = 0) -> list[int]:
     """Band keys of MinHash values for the period of `day` and `spread` periods either side."""
     bucket = day // BUCKET_DAYS
-    return [band_key(band, b, v) for b in range(bucket - spread, bucket + spread + 1)
-            for band, v in enumerate(values)]
+    if not len(values):
+        return []
+    low = (np.asarray(values, dtype=np.uint64) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    bands = np.arange(len(values), dtype=np.int64) << 16
+    return [k for b in range(bucket - spread, bucket + spread + 1)  # = band_key(band, b, v), vectorised
+            for k in (((bands | (b & 0xFFFF)) << 32) | low).tolist()]
 
 
 def neutral_key(url_key: str) -> str | None:
