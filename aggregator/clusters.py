@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
@@ -14,6 +14,7 @@ from aggregator.config import Dedup
 from aggregator.models import Item, ItemKey
 
 CHUNK = 500  # keys or ids per IN (...) list
+ITEMS, KEYS = Item.__table__, ItemKey.__table__
 
 
 @dataclass
@@ -43,8 +44,12 @@ class Story:
 
 def member_of(item: Item) -> Member:
     """An item as a clustering member."""
-    return Member(item.id, item.source_id, item.cluster_id, dedup.Fingerprint.load(item.fingerprint),
+    return Member(item.id, item.source_id, item.cluster_id, dedup.load_fingerprint(item.fingerprint),
                   item.published or item.first_seen, item.url_key, list(item.alternates or []))
+
+
+MEMBER_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "fingerprint", "published",
+                                              "first_seen", "url_key", "alternates")]
 
 
 @dataclass
@@ -72,8 +77,9 @@ def chunks(values: list, size: int = CHUNK):
 def lookup(s: Session, keys: set[int]) -> dict[int, set[int]]:
     """Stored items per key, for many keys at once."""
     found: dict[int, set[int]] = defaultdict(set)
+    conn, c = s.connection(), KEYS.c
     for part in chunks(sorted(keys)):
-        for key, item_id in s.execute(select(ItemKey.key, ItemKey.item_id).where(ItemKey.key.in_(part))):
+        for key, item_id in conn.execute(select(c.key, c.item_id).where(c.key.in_(part))):
             found[key].add(item_id)
     return found
 
@@ -81,8 +87,9 @@ def lookup(s: Session, keys: set[int]) -> dict[int, set[int]]:
 def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     """Stored candidates by id."""
     out = {}
+    conn = s.connection()
     for part in chunks(sorted(ids)):
-        for item in s.scalars(select(Item).where(Item.id.in_(part))):
+        for item in conn.execute(select(*MEMBER_COLUMNS).where(ITEMS.c.id.in_(part))):
             out[item.id] = member_of(item)
     return out
 
@@ -90,11 +97,12 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
 def load_stories(s: Session, cluster_ids: set[int]) -> dict[int, Story]:
     """Sources and figures of the candidates' stories."""
     stories: dict[int, Story] = defaultdict(Story)
+    conn, c = s.connection(), ITEMS.c
     for part in chunks(sorted(cluster_ids)):
-        rows = s.execute(select(Item.cluster_id, Item.source_id, Item.fingerprint).where(Item.cluster_id.in_(part)))
+        rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint).where(c.cluster_id.in_(part)))
         for cid, source_id, fp in rows:
             stories[cid].sources.add(source_id)
-            stories[cid].numbers |= dedup.Fingerprint.load(fp).numbers
+            stories[cid].numbers |= dedup.load_fingerprint(fp).numbers
     return stories
 
 
@@ -111,9 +119,9 @@ def choose(me: Member, versions: list[Member], candidates: list[Member], stories
         story = stories[c.cluster_id]
         if c.source_id == me.source_id or me.source_id in story.sources:
             continue  # a source tells a story once (its other languages are joined above)
-        if dedup.similarity(me.fp, c.fp) < settings.threshold:
-            continue  # cannot pass at any gap: spare the full decision
         gap = abs((me.when - c.when).total_seconds()) // 86400
+        if gap > settings.window_days or dedup.similarity(me.fp, c.fp) < settings.threshold:
+            continue  # cannot pass (too far apart, or not alike at any gap): spare the full decision
         d = dedup.decide(me.fp, c.fp, gap, frozenset(story.numbers), settings)
         if d.join and (best is None or (d.score, -c.id) > (best[0], -best[1].id)):
             best = (d.score, c, d.reason)
@@ -122,36 +130,40 @@ def choose(me: Member, versions: list[Member], candidates: list[Member], stories
     return best[1].cluster_id, f"joined item {best[1].id} ({best[1].source_id}): {best[2]}"
 
 
-def near(keys: list[int], found: dict[int, set[int]], local: dict[int, list[int]], members: dict[int, Member]) -> list[Member]:
-    """The stored and batch items sharing any of these keys, by id."""
-    ids = {i for k in keys for i in (*found.get(k, ()), *local.get(k, ()))}
-    return sorted((members[i] for i in ids if i in members), key=lambda m: m.id)
+def near(keys: list[int], index: dict[int, set[int]], members: dict[int, Member], ordered: bool = True) -> list[Member]:
+    """The stored and batch items sharing any of these keys, by id (unordered if not `ordered`)."""
+    ids: set[int] = set()
+    for k in keys:
+        ids.update(index.get(k, ()))
+    found = [members[i] for i in ids if i in members]
+    return sorted(found, key=lambda m: m.id) if ordered else found
 
 
-def assign(s: Session, items: list[Item], settings: Dedup) -> None:
-    """Give each new (flushed) item its story and reason, store its keys, and re-elect the touched stories' leads."""
-    mine = [member_of(i) for i in items]
+def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
+    """Give each new (inserted) item its story and reason, store its keys, and re-elect the touched stories' leads."""
     keys = {m.id: keys_of(m, settings.bands) for m in mine}
     found = lookup(s, {k for ks in keys.values() for k in ks.around})
     members = load_members(s, {i for ids in found.values() for i in ids})
     stories = load_stories(s, {m.cluster_id for m in members.values()})
-    local: dict[int, list[int]] = defaultdict(list)
-    rows = []
-    for item, me in zip(items, mine):
+    rows, chosen = [], []
+    for me in mine:
         mk = keys[me.id]
-        cluster, reason = choose(me, near(mk.lang, found, local, members), near(mk.around, found, local, members),
-                                 stories, settings)
-        item.cluster_id = me.cluster_id = cluster or item.id
-        item.cluster_reason = reason
+        cluster, reason = choose(me, near(mk.lang, found, members), near(mk.around, found, members, False),
+                                 stories, settings)  # the best candidate does not depend on their order
+        me.cluster_id = cluster or me.id
+        chosen.append({"b_id": me.id, "b_cluster": me.cluster_id, "b_reason": reason})
         stories[me.cluster_id].add(me)
         members[me.id] = me
         own = sorted(set(mk.own))
         rows += [{"key": k, "item_id": me.id} for k in own]
         for k in own:
-            local[k].append(me.id)
+            found[k].add(me.id)  # later items of the batch find it
+    conn = s.connection()
+    conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
+                 .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason")), chosen)
     for part in chunks(rows, 5000):
-        s.execute(insert(ItemKey), part)
-    elect_leads(s, {i.cluster_id for i in items})
+        conn.execute(insert(ItemKey.__table__), part)  # Core executemany: no ORM bulk bookkeeping
+    elect_leads(s, {m.cluster_id for m in mine})
 
 
 def elect_leads(s: Session, cluster_ids: set[int]) -> None:

@@ -75,10 +75,22 @@ class Decision:
     reason: str
 
 
+class _Combining(dict):
+    """str.translate table deleting combining characters, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = None if unicodedata.combining(chr(code)) else code
+        return self[code]
+
+
+STRIP_COMBINING = _Combining()
+
+
 def fold(text: str) -> str:
     """Lower case without accents."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
+    if text.isascii():  # nothing to decompose or strip
+        return text.lower()
+    return unicodedata.normalize("NFKD", text.lower()).translate(STRIP_COMBINING)
 
 
 def cognate(word: str) -> str:
@@ -97,14 +109,25 @@ def numbers(text: str) -> frozenset[str]:
 def fingerprint(title: str, summary: str) -> Fingerprint:
     """Features of a title and plain-text summary: 4-letter prefixes of folded content words, and number tokens."""
     text = f"{title} {summary}"
-    feats = set()
-    for word in WORD.findall(fold(text)):
-        if word.isdigit():
-            if len(word) >= 2:
-                feats.add("#" + word)
-        elif len(word) >= 4 and word not in STOPWORDS:
-            feats.add(cognate(word)[:PREFIX])
+    feats = {word_feature(word) for word in WORD.findall(fold(text))}
+    feats.discard(None)
     return Fingerprint(frozenset(feats), numbers(text))
+
+
+@lru_cache(maxsize=1 << 17)
+def word_feature(word: str) -> str | None:
+    """The feature of one folded word (a number token or a folded prefix), or None for a short or function word."""
+    if word.isdigit():
+        return "#" + word if len(word) >= 2 else None
+    if len(word) >= 4 and word not in STOPWORDS:
+        return cognate(word)[:PREFIX]
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def load_fingerprint(text: str | None) -> Fingerprint:
+    """Fingerprint.load, remembered (stored fingerprints are read again for every batch that meets them)."""
+    return Fingerprint.load(text)
 
 
 def title_key(title: str) -> str:
@@ -152,8 +175,12 @@ def similarity_keys(fp: Fingerprint, day: int, bands: int, spread: int = 0) -> l
 def period_keys(values: np.ndarray, day: int, spread: int = 0) -> list[int]:
     """Band keys of MinHash values for the period of `day` and `spread` periods either side."""
     bucket = day // BUCKET_DAYS
-    return [band_key(band, b, v) for b in range(bucket - spread, bucket + spread + 1)
-            for band, v in enumerate(values)]
+    if not len(values):
+        return []
+    low = (np.asarray(values, dtype=np.uint64) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    bands = np.arange(len(values), dtype=np.int64) << 16
+    return [k for b in range(bucket - spread, bucket + spread + 1)  # = band_key(band, b, v), vectorised
+            for k in (((bands | (b & 0xFFFF)) << 32) | low).tolist()]
 
 
 def neutral_key(url_key: str) -> str | None:

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, create_engine, event, func, or_, select, update
@@ -17,6 +16,7 @@ from aggregator.config import Dedup
 from aggregator.migrate import upgrade
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
 from aggregator.schema import check_schema
+from aggregator.storewrite import apply_content, insert_new, rekeyed, set_themes
 
 
 def utcnow() -> datetime:
@@ -108,13 +108,9 @@ class Store:
         existing = {i.url_key: i for i in s.scalars(
             select(Item).where(Item.url_key.in_(list(unique))).options(selectinload(Item.themes)))}
         existing |= rekeyed(s, {k: inc for k, inc in unique.items() if k not in existing}, set(unique), now)
-        fresh = []
-        for key, inc in unique.items():
-            item = existing.get(key)
-            if item is None:
-                item = self.new_item(key, inc, now)
-                s.add(item)
-                fresh.append(item)
+        fresh = [(key, inc) for key, inc in unique.items() if key not in existing]
+        for key, item in existing.items():
+            inc = unique[key]
             item.last_seen = now
             if not inc.outranks(item):
                 continue
@@ -125,17 +121,9 @@ class Store:
             item.source_id, item.source_priority = inc.source_id, inc.priority
             set_themes(item, inc.themes)
         if fresh:
-            s.flush()
-            assign(s, fresh, self.dedup)
+            s.flush()  # the re-crawled items' changes first, as one unit of work did before
+            assign(s, insert_new(s, fresh, now, self.feed_id_prefix), self.dedup)
         return len(fresh), len(unique) - len(fresh)
-
-    def new_item(self, key: str, inc: Incoming, now: datetime) -> Item:
-        """A new item with its feed id, dates and what clustering reads."""
-        from aggregator.dedup import fingerprint, title_key
-
-        return Item(feed_id=self.feed_id_prefix + str(uuid.uuid4()), url_key=key, first_seen=now, updated=now,
-                    content_hash="", fingerprint=fingerprint(inc.title, inc.summary_text).dump(),
-                    alternates=sorted(set(inc.alternates) - {key}), title_key=title_key(inc.title))
 
     def edited(self, item: Item, inc: Incoming) -> bool:
         """Whether a changed sighting is applied: always for a new item, else only for a substantive edit (text
@@ -272,50 +260,3 @@ class Store:
 
 
 KNOWN = select(Item.url_key).where(Item.url_key.in_(bindparam("keys", expanding=True)))
-REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
-
-
-def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: datetime) -> dict[str, Item]:
-    """Stored items an unknown URL key belongs to: same source, same title and date under an older key (a new
-    canonicalisation rule, a changed slug). The item takes the new key and keeps its feed id and first-seen.
-    An item seen less than REKEY_QUIET ago is not taken over: it is another item of this same crawl that
-    shares title and date (two "Press release" teasers of one day), not an older copy."""
-    from aggregator.dedup import title_key
-
-    if not unknown:
-        return {}
-    wanted = {(inc.source_id, title_key(inc.title), inc.published): key for key, inc in unknown.items()
-              if inc.published is not None}
-    if not wanted:
-        return {}
-    q = select(Item).where(Item.title_key.in_(sorted({t for _, t, _ in wanted})),
-                           Item.source_id.in_(sorted({src for src, _, _ in wanted}))).options(selectinload(Item.themes))
-    found = {}
-    for item in s.scalars(q):
-        key = wanted.get((item.source_id, item.title_key, item.published))
-        if key and key not in found and item.url_key not in batch and item.last_seen <= now - REKEY_QUIET:
-            item.url_key = key
-            found[key] = item
-    return found
-
-
-def apply_content(item: Item, inc: Incoming) -> None:
-    """Copy what readers see from an incoming item."""
-    item.url, item.title, item.summary = inc.url, inc.title, inc.summary
-    item.image, item.categories, item.language = inc.image, inc.categories, inc.language
-    item.published, item.content_hash = inc.published, inc.content_hash
-    ceiling = item.first_seen + timedelta(days=1)
-    item.sort_date = inc.published if inc.published and inc.published <= ceiling else item.first_seen
-
-
-def set_themes(item: Item, themes: dict[str, str]) -> None:
-    """Make the item's themes exactly these, keeping rows that did not change."""
-    current = {t.theme: t for t in item.themes}
-    for name in set(current) - set(themes):
-        item.themes.remove(current[name])
-    for name, reason in themes.items():
-        row = current.get(name)
-        if row is None:
-            item.themes.append(ItemTheme(theme=name, reason=reason, sort_date=item.sort_date))
-        else:
-            row.reason, row.sort_date = reason, item.sort_date

@@ -1,0 +1,100 @@
+"""The store's row writes: new items and their themes in Core executemany, re-keying, content and theme updates."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from aggregator import dedup
+from aggregator.clusters import Member
+from aggregator.models import Item, ItemTheme
+
+if TYPE_CHECKING:
+    from aggregator.store import Incoming
+
+ITEMS, THEMES = Item.__table__, ItemTheme.__table__
+
+
+def sort_date(published: datetime | None, first_seen: datetime) -> datetime:
+    """The date an item sorts by: its publication date, unless missing or more than a day after first seen."""
+    return published if published and published <= first_seen + timedelta(days=1) else first_seen
+
+
+def new_row(key: str, inc: Incoming, fp: dedup.Fingerprint, now: datetime, prefix: str) -> dict:
+    """A new item's row, as the ORM wrote it: feed id, dates, content, source, and what clustering reads."""
+    return {"feed_id": prefix + str(uuid.uuid4()), "url_key": key, "url": inc.url, "source_id": inc.source_id,
+            "source_priority": inc.priority, "title": inc.title, "summary": inc.summary, "image": inc.image,
+            "categories": inc.categories, "language": inc.language, "published": inc.published,
+            "first_seen": now, "last_seen": now, "updated": now, "sort_date": sort_date(inc.published, now),
+            "content_hash": inc.content_hash, "cluster_id": None, "lead": True, "cluster_reason": "",
+            "fingerprint": fp.dump(), "alternates": sorted(set(inc.alternates) - {key}),
+            "title_key": dedup.title_key(inc.title)}
+
+
+def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, prefix: str) -> list[Member]:
+    """Insert new items and their themes (one executemany each); returns them as clustering members, in order."""
+    fps = [dedup.fingerprint(inc.title, inc.summary_text) for _, inc in fresh]
+    rows = [new_row(key, inc, fp, now, prefix) for (key, inc), fp in zip(fresh, fps)]
+    conn = s.connection()
+    ids = conn.execute(insert(ITEMS).returning(ITEMS.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    themes = [{"item_id": i, "theme": name, "reason": reason, "sort_date": row["sort_date"]}
+              for i, row, (_, inc) in zip(ids, rows, fresh) for name, reason in inc.themes.items()]
+    if themes:
+        conn.execute(insert(THEMES), themes)
+    return [Member(i, row["source_id"], None, fp, row["published"] or now, row["url_key"], row["alternates"])
+            for i, row, fp in zip(ids, rows, fps)]
+REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
+
+
+def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: datetime) -> dict[str, Item]:
+    """Stored items an unknown URL key belongs to: same source, same title and date under an older key (a new
+    canonicalisation rule, a changed slug). The item takes the new key and keeps its feed id and first-seen.
+    An item seen less than REKEY_QUIET ago is not taken over: it is another item of this same crawl that
+    shares title and date (two "Press release" teasers of one day), not an older copy."""
+    if not unknown:
+        return {}
+    wanted = {(inc.source_id, dedup.title_key(inc.title), inc.published): key for key, inc in unknown.items()
+              if inc.published is not None}
+    if not wanted:
+        return {}
+    q = (select(Item.id, Item.source_id, Item.title_key, Item.published, Item.url_key, Item.last_seen)
+         .where(Item.title_key.in_(sorted({t for _, t, _ in wanted})),
+                Item.source_id.in_(sorted({src for src, _, _ in wanted}))).order_by(Item.id))
+    taken = {}  # new key -> id of the item taking it (cheap columns first: most titles match nothing)
+    for r in s.execute(q):
+        key = wanted.get((r.source_id, r.title_key, r.published))
+        if key and key not in taken and r.url_key not in batch and r.last_seen <= now - REKEY_QUIET:
+            taken[key] = r.id
+    if not taken:
+        return {}
+    items = {i.id: i for i in s.scalars(select(Item).where(Item.id.in_(list(taken.values())))
+                                        .options(selectinload(Item.themes)))}
+    found = {}
+    for key, item_id in taken.items():
+        items[item_id].url_key = key
+        found[key] = items[item_id]
+    return found
+
+
+def apply_content(item: Item, inc: Incoming) -> None:
+    """Copy what readers see from an incoming item."""
+    item.url, item.title, item.summary = inc.url, inc.title, inc.summary
+    item.image, item.categories, item.language = inc.image, inc.categories, inc.language
+    item.published, item.content_hash = inc.published, inc.content_hash
+    item.sort_date = sort_date(inc.published, item.first_seen)
+
+
+def set_themes(item: Item, themes: dict[str, str]) -> None:
+    """Make the item's themes exactly these, keeping rows that did not change."""
+    current = {t.theme: t for t in item.themes}
+    for name in set(current) - set(themes):
+        item.themes.remove(current[name])
+    for name, reason in themes.items():
+        row = current.get(name)
+        if row is None:
+            item.themes.append(ItemTheme(theme=name, reason=reason, sort_date=item.sort_date))
+        else:
+            row.reason, row.sort_date = reason, item.sort_date

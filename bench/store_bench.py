@@ -1,0 +1,67 @@
+"""Store.upsert of fresh crawl-shaped items (bench/mirror.py texts, 8 sources, 3 a day each) in batches of 200.
+
+Usage: python bench/store_bench.py [--items 8000] [--url sqlite:////tmp/store_bench.db] [--profile out.prof]
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import sys
+import time
+from datetime import datetime, time as dtime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.mirror import MirrorSpec, SectionWriter, section_lang, slugify  # noqa: E402
+from aggregator.store import Incoming, Store  # noqa: E402
+
+SOURCES = 8
+BATCH = 200
+
+
+def rows(n: int):
+    """Incoming items as the crawl stores them: each source's newest first, the sources interleaved."""
+    spec = MirrorSpec(pages=n // 20, sections=SOURCES)
+    writers = [SectionWriter(spec, s) for s in range(SOURCES)]
+    for k in range(n // SOURCES):
+        for w in writers:
+            day = w.newest - timedelta(days=k // 3)
+            themed = w.rng.random() < 0.4
+            title, summary = w._texts(themed)
+            key = f"127.0.0.1/section{w.section}/news/{day.year}/{day.month:02d}/{slugify(title)}-{k}"
+            yield Incoming(source_id=f"section{w.section}", url="http://" + key, url_key=key, title=title,
+                           summary=f"<p>{summary}</p>", summary_text=summary, image=None, categories=["News"],
+                           language=section_lang(w.section),
+                           published=datetime.combine(day, dtime(), tzinfo=timezone.utc),
+                           themes={"restitution": "keyword"} if themed else {})
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=8000)
+    parser.add_argument("--url", default="sqlite:////tmp/store_bench.db")
+    parser.add_argument("--profile")
+    args = parser.parse_args()
+    if args.url.startswith("sqlite:///"):
+        Path(args.url[len("sqlite:///"):]).unlink(missing_ok=True)
+    store = Store(args.url)
+    items = list(rows(args.items))
+    now = datetime(2025, 7, 1, tzinfo=timezone.utc)
+    prof = cProfile.Profile() if args.profile else None
+    new = 0
+    t0 = time.perf_counter()
+    if prof:
+        prof.enable()
+    for i in range(0, len(items), BATCH):
+        new += store.upsert(items[i:i + BATCH], now=now)[0]
+    if prof:
+        prof.disable()
+        prof.dump_stats(args.profile)
+    spent = time.perf_counter() - t0
+    print(f"{len(items)} items, {new} new: {1000 * spent / len(items):.3f} ms/item")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
