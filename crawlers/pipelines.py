@@ -11,7 +11,7 @@ from aggregator.language import item_language, prepare
 from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
 from aggregator.store import Incoming
 from aggregator.tagging import tag
-from aggregator.urls import clean_url
+from aggregator.urls import clean_url, url_key
 from crawlers import resources
 from crawlers.items import Teaser
 
