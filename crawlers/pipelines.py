@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import OperationalError
 
 from aggregator.language import item_language, prepare
@@ -13,6 +13,7 @@ from aggregator.store import Incoming
 from aggregator.tagging import tag
 from aggregator.urls import clean_url, url_key
 from crawlers import resources
+from crawlers.handoff import worker_enabled
 from crawlers.items import Teaser
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if worker_enabled(crawler.settings):
+            raise NotConfigured  # the store worker runs it (crawlers/handoff.py)
         return cls(resources.settings_config(crawler.settings).sources)
 
     def process_item(self, item: Teaser) -> Incoming:
@@ -57,6 +60,8 @@ class TagPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if worker_enabled(crawler.settings):
+            raise NotConfigured
         return cls(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
 
     def process_item(self, item: Incoming) -> Incoming:
@@ -80,6 +85,8 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if worker_enabled(crawler.settings):
+            raise NotConfigured
         return cls(crawler)
 
     def process_item(self, item: Incoming) -> Incoming:
