@@ -39,3 +39,4 @@ class TeaserBatch:
     source: str
     teasers: list[Teaser]
     incoming: list = field(default_factory=list)  # aggregator.store.Incoming, one per teaser that passed
+    dropped: list[str] = field(default_factory=list)  # why the others were dropped

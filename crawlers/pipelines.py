@@ -4,15 +4,16 @@ from __future__ import annotations
 import logging
 import time
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import OperationalError
 
 from aggregator.language import item_language, prepare
 from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
 from aggregator.store import Incoming
 from aggregator.tagging import tag
-from aggregator.urls import clean_url
+from aggregator.urls import clean_url, url_key
 from crawlers import resources
+from crawlers.handoff import worker_enabled
 from crawlers.items import Teaser, TeaserBatch
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if worker_enabled(crawler.settings):
+            raise NotConfigured  # the store worker runs it (crawlers/handoff.py)
         return cls(resources.settings_config(crawler.settings).sources, crawler.stats)
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:
@@ -38,9 +41,11 @@ class NormalizePipeline:
             try:
                 batch.incoming.append(self.normalise(teaser))
             except DropItem as exc:
-                log.warning("%s", exc)
+                batch.dropped.append(str(exc))
+                log.warning("Dropped: %s", exc)
                 if self.stats is not None:
-                    self.stats.inc_value("museumfeeds/teasers_dropped")
+                    self.stats.inc_value("item_dropped_count")
+                    self.stats.inc_value("item_dropped_reasons_count/DropItem")
         return batch
 
     def normalise(self, item: Teaser) -> Incoming:
@@ -71,6 +76,8 @@ class TagPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if worker_enabled(crawler.settings):
+            raise NotConfigured
         return cls(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:
@@ -95,6 +102,8 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if worker_enabled(crawler.settings):
+            raise NotConfigured
         return cls(crawler)
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:

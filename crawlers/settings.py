@@ -57,8 +57,11 @@ HTTPCACHE_DIR = "data/httpcache"
 # One SQLite file per source, one row per response (Scrapy's filesystem storage writes six files a response).
 HTTPCACHE_STORAGE = "crawlers.httpcache.SqliteCacheStorage"
 
-# Pipelines: one concern each.
+# Pipelines: one concern each. With STORE_WORKER on (None: when os.cpu_count() > 1) HandoffPipeline hands the
+# teasers to one worker process per crawl process, which runs the other three (crawlers/handoff.py); off: in-process.
+STORE_WORKER = None
 ITEM_PIPELINES = {
+    "crawlers.handoff.HandoffPipeline": 50,
     "crawlers.pipelines.NormalizePipeline": 100,
     "crawlers.pipelines.TagPipeline": 200,
     "crawlers.pipelines.StorePipeline": 300,

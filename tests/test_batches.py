@@ -29,6 +29,7 @@ def test_batch_keeps_good_teasers_and_drops_bad_ones_alone():
     out = norm.process_item(batch)
     assert [i.url for i in out.incoming] == ["https://icom.museum/en/news/a/", "https://icom.museum/en/news/c/"]
     assert out.incoming[1].alternates == ["icom.museum/fr/news/c"]
-    assert stats.get_value("museumfeeds/teasers_dropped") == 2
+    assert stats.get_value("item_dropped_count") == 2 and len(out.dropped) == 2
+    assert all("icom-news: teaser without title or http(s) link" in why for why in out.dropped)
     tagged = TagPipeline(resources.themes("config.yaml")).process_item(out)
     assert [sorted(i.themes) for i in tagged.incoming] == [["crisis-response"], ["digitisation"]]

@@ -94,6 +94,8 @@ def test_p20_sigkill_mid_crawl_then_next_run_completes(tmp_path, kill_site):
     with sqlite3.connect(f"{tmp_path}/db/store.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     store = Store(db)
+    wait_for(lambda: store.count() == 3, 10, "the store worker to drain what it had (then it exits: EOF)")
+    time.sleep(0.5)
     assert store.count() == 3
     assert store.last_runs()["kill"].status == "running"
     release.set()

@@ -1,0 +1,91 @@
+"""The store worker: normalise, tag and store teaser batches in a child process; one per crawl process."""
+from __future__ import annotations
+
+import logging
+import signal
+import traceback
+
+from scrapy.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Stats:
+    """The slice of Scrapy's stats collector StorePipeline uses, collecting one batch's changes."""
+
+    def __init__(self):
+        self.incs: dict[str, int] = {}
+        self.sets: dict[str, object] = {}
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self.incs[key] = self.incs.get(key, 0) + count
+
+    def set_value(self, key: str, value) -> None:
+        self.sets[key] = value
+
+
+class Crawler:
+    """What the pipelines' constructors read from a crawler: its settings and stats."""
+
+    def __init__(self, settings: dict):
+        self.settings = Settings(settings)
+        self.stats = Stats()
+
+
+class Chain:
+    """One spider's pipelines (the in-process ones, reused): normalise -> tag -> store."""
+
+    def __init__(self, settings: dict):
+        from crawlers.pipelines import NormalizePipeline, StorePipeline, TagPipeline
+
+        self.crawler = Crawler({**settings, "STORE_WORKER": False})
+        self.normalize = NormalizePipeline.from_crawler(self.crawler)
+        self.tagger = TagPipeline.from_crawler(self.crawler)
+        self.store = StorePipeline.from_crawler(self.crawler)
+        self.store.batch_size = 1 << 30  # one upsert per handed-over batch, at its end
+
+    def run(self, teasers: list) -> dict:
+        """Store one batch; returns the stats changes, drop reasons and the store error if any."""
+        from crawlers.items import TeaserBatch
+
+        self.crawler.stats = self.normalize.stats = stats = Stats()
+        drops: list[str] = []
+        for teaser in teasers:  # one at a time: one bad item must not lose the batch
+            batch = TeaserBatch(teaser.source, [teaser])
+            try:
+                self.store.process_item(self.tagger.process_item(self.normalize.process_item(batch)))
+            except Exception as exc:  # noqa: BLE001
+                stats.inc_value("item_dropped_count")
+                drops.append(f"{teaser.source}: {type(exc).__name__}: {exc} ({teaser.url!r})")
+            drops += batch.dropped
+        self.store.flush()
+        return {"incs": stats.incs, "sets": stats.sets, "drops": drops}
+
+
+def main(inbox, outbox) -> None:
+    """Serve batches `(batch_id, spider_key, settings, teasers, last)` until the input ends (EOF), answering
+    `(batch_id, result)`; SIGINT and SIGTERM are ignored: the parent decides when the crawl ends."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s [store worker] %(levelname)s: %(message)s")
+    import crawlers.pipelines  # noqa: F401 - imported before the first batch arrives
+
+    chains: dict[str, Chain] = {}
+    while True:
+        try:
+            batch_id, key, settings, teasers, last = inbox.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            chain = chains.get(key) or chains.setdefault(key, Chain(settings))
+            result = chain.run(teasers)
+        except Exception:  # noqa: BLE001 - reported to the parent, which fails the run
+            cause = traceback.format_exc().strip().splitlines()[-1]
+            result = {"incs": {"museumfeeds/items_unstored": len(teasers)}, "drops": [],
+                      "sets": {"museumfeeds/store_error": f"store worker: {cause}: {len(teasers)} items not stored"}}
+        if last:
+            chains.pop(key, None)
+        try:
+            outbox.send((batch_id, result))
+        except (BrokenPipeError, OSError):
+            return

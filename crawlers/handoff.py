@@ -1,0 +1,190 @@
+"""HandoffPipeline: teasers go in batches to the process's store worker (aggregator/worker.py); its counts come back."""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+
+from scrapy.exceptions import NotConfigured
+from twisted.internet import defer
+
+from aggregator import worker as worker_main
+from crawlers.items import Teaser, TeaserBatch
+
+log = logging.getLogger(__name__)
+SETTINGS = ("MUSEUMFEEDS_CONFIG", "MUSEUMFEEDS_DB", "STORE_LOCKED_ATTEMPTS", "STORE_LOCKED_DELAY")
+
+
+def worker_enabled(settings) -> bool:
+    """STORE_WORKER: True / False, or unset (None): on when there is more than one core."""
+    value = settings.get("STORE_WORKER")
+    if value is None or value == "":
+        return (os.cpu_count() or 1) > 1
+    return settings.getbool("STORE_WORKER")
+
+
+class Worker:
+    """The child process (spawned, never forked) and two pipes: a sender thread writes batches, a reader thread
+    hands each answer to `call` (the reactor's callFromThread) so the reactor never blocks on the child."""
+
+    def __init__(self, call):
+        self.call = call
+        ctx = multiprocessing.get_context("spawn")
+        child_in, self.to_child = ctx.Pipe(duplex=False)
+        self.from_child, child_out = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=worker_main.main, args=(child_in, child_out), name="store-worker")
+        with signals_ignored():  # inherited through exec: the child ignores them from its first instruction
+            self.process.start()
+        child_in.close()
+        child_out.close()
+        self.pending: dict[int, tuple[defer.Deferred, int]] = {}
+        self.ids = itertools.count()
+        self.outgoing: queue.Queue = queue.Queue()
+        self.dead: str | None = None
+        self.closing = False
+        threading.Thread(target=self.send_loop, name="store-worker-send", daemon=True).start()
+        threading.Thread(target=self.read_loop, name="store-worker-read", daemon=True).start()
+
+    def submit(self, key: str, settings: dict, teasers: list[Teaser], last: bool) -> defer.Deferred:
+        """A Deferred firing with the batch's result dict (from the child, or a failure result if it died)."""
+        d = defer.Deferred()
+        if self.dead:
+            d.callback(died(self.dead, len(teasers)))
+            return d
+        batch_id = next(self.ids)
+        self.pending[batch_id] = (d, len(teasers))
+        self.outgoing.put((batch_id, key, settings, teasers, last))
+        return d
+
+    def send_loop(self) -> None:
+        while (msg := self.outgoing.get()) is not None:
+            try:
+                self.to_child.send(msg)
+            except (BrokenPipeError, OSError):
+                return
+        self.to_child.close()
+
+    def read_loop(self) -> None:
+        while True:
+            try:
+                batch_id, result = self.from_child.recv()
+            except (EOFError, OSError):
+                break
+            self.call(self.answered, batch_id, result)
+        self.process.join(5)
+        code = self.process.exitcode
+        cause = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        self.call(self.ended, f"the store worker (pid {self.process.pid}) died ({cause})")
+
+    def answered(self, batch_id: int, result: dict) -> None:
+        d, _ = self.pending.pop(batch_id)
+        d.callback(result)
+
+    def ended(self, cause: str) -> None:
+        """The child's output ended: every batch still pending is failed, and so is every later one."""
+        if self.closing and not self.pending:
+            return
+        self.dead = cause
+        if self.pending:
+            log.error("%s: %d batches not stored", cause, len(self.pending))
+        pending, self.pending = self.pending, {}
+        for d, count in pending.values():
+            d.callback(died(cause, count))
+
+    def close(self, timeout: float = 60) -> None:
+        """End the input (the child drains what it has, then exits) and wait for it, bounded."""
+        if not self.closing:
+            self.closing = True
+            self.outgoing.put(None)
+            self.process.join(timeout)
+
+
+@contextlib.contextmanager
+def signals_ignored():
+    """SIGINT and SIGTERM ignored meanwhile (in the main thread only, where Python allows it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def died(cause: str, count: int) -> dict:
+    return {"incs": {"museumfeeds/items_unstored": count}, "drops": [],
+            "sets": {"museumfeeds/store_error": f"{cause}: {count} items not stored"}}
+
+
+_worker: Worker | None = None
+
+
+def shared_worker() -> Worker:
+    """The one worker of this process, started on first use and closed when the reactor stops (or at exit)."""
+    global _worker
+    if _worker is None or _worker.closing:
+        from twisted.internet import reactor
+
+        _worker = Worker(reactor.callFromThread)
+        reactor.addSystemEventTrigger("after", "shutdown", _worker.close)
+        atexit.register(_worker.close)
+    return _worker
+
+
+class HandoffPipeline:
+    """Buffers teasers and hands them over in batches; close_spider's Deferred fires once the worker has stored
+    and acknowledged all of this spider's items, with their counts in the crawler's stats."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.settings = {k: crawler.settings.get(k) for k in SETTINGS}
+        self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
+        self.buffer: list[Teaser] = []
+        self.waiting: list[defer.Deferred] = []
+        self.key = ""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not worker_enabled(crawler.settings):
+            raise NotConfigured
+        return cls(crawler)
+
+    def open_spider(self, spider=None) -> None:
+        shared_worker()  # started (and warming up) while the first pages download
+        self.key = f"{getattr(spider, 'name', 'spider')}#{id(self)}"
+
+    def process_item(self, item: TeaserBatch) -> TeaserBatch:
+        self.buffer.extend(item.teasers)
+        while len(self.buffer) >= self.batch_size:  # STORE_BATCH_SIZE teasers a batch, as in-process
+            self.flush(last=False, size=self.batch_size)
+        return item
+
+    def flush(self, last: bool, size: int | None = None) -> None:
+        cut = len(self.buffer) if size is None else size
+        batch, self.buffer = self.buffer[:cut], self.buffer[cut:]
+        if batch or last:
+            self.waiting.append(shared_worker().submit(self.key, self.settings, batch, last).addCallback(self.count))
+
+    def close_spider(self, spider=None) -> defer.Deferred:
+        self.flush(last=True)
+        return defer.DeferredList(self.waiting)
+
+    def count(self, result: dict) -> None:
+        """The batch's counts into the stats, under StorePipeline's names; drops logged as Scrapy logs them."""
+        stats = self.crawler.stats
+        for key, value in result["incs"].items():
+            stats.inc_value(key, value)
+        for key, value in result["sets"].items():
+            if key == "museumfeeds/store_error":
+                log.error("%s", value)
+            stats.set_value(key, value)
+        for reason in result["drops"]:
+            log.warning("Dropped: %s", reason)  # counted by the worker's NormalizePipeline (or its error path)

@@ -1,0 +1,157 @@
+"""The store worker (crawlers/handoff.py, aggregator/worker.py): same rows as in-process, stats before
+spider_closed, SIGTERM ignored with a drain, and a worker killed mid-crawl fails the run clearly without a hang."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from aggregator.store import Store
+from crawlers.handoff import Worker
+from crawlers.items import Teaser
+from tests.faultcrawl import crawl, snapshot_rows, source, write_config
+from tests.faultserver import FaultServer, listing
+
+pytestmark = [pytest.mark.timeout(150)]
+VOLATILE = {"id", "feed_id", "first_seen", "last_seen", "updated", "sort_date", "cluster_id"}
+
+
+def stable_rows(db: str) -> dict:
+    return {k: {c: v for c, v in row.items() if c not in VOLATILE} for k, row in snapshot_rows(db).items()}
+
+
+def museum_stats(path: Path) -> dict:
+    stats = json.loads(path.read_text())
+    return {k: v for k, v in stats.items() if k.startswith(("museumfeeds/items", "museumfeeds/dated",
+                                                            "museumfeeds/summarised", "museumfeeds/status"))}
+
+
+def test_worker_stores_the_same_rows_and_stats_as_in_process(tmp_path):
+    with FaultServer() as server:
+        for sid, words in (("wa", "Conservation grant awarded"), ("wb", "Night of festival lights")):
+            teasers = [(f"/{sid}/a{n}", f"{words} {n}") for n in range(7)] + [(f"/{sid}/x", "")]
+            server.page(f"/{sid}/news/", listing(teasers))
+        sources = [source(sid, [f"{server.base}/{sid}/news/"]) for sid in ("wa", "wb")]
+        runs = {}
+        for mode in (True, False):
+            tmp = tmp_path / str(mode)
+            tmp.mkdir()
+            config = write_config(tmp, sources)
+            proc = crawl(tmp, config, {"STORE_WORKER": mode, "STORE_BATCH_SIZE": 3})
+            assert proc.returncode == 0, proc.stderr
+            runs[mode] = tmp
+    on, off = (f"sqlite:///{runs[m]}/db/store.db" for m in (True, False))
+    assert len(stable_rows(on)) == 14
+    assert stable_rows(on) == stable_rows(off)
+    for sid in ("wa", "wb"):
+        # the stats file is written in spider_closed: the worker's counts were in by then
+        stats = museum_stats(runs[True] / "stats" / f"{sid}.json")
+        assert stats == museum_stats(runs[False] / "stats" / f"{sid}.json")
+        assert stats["museumfeeds/items_stored"] == stats["museumfeeds/items_new"] == 7
+    assert {r.status for r in Store(on).last_runs().values()} == {"ok"}
+
+
+def teasers(n: int, source_id: str = "wk") -> list[Teaser]:
+    return [Teaser(source=source_id, url=f"https://w.org/n/{i}", title=f"Museum item {i}") for i in range(n)]
+
+
+@pytest.fixture
+def worker_settings(tmp_path):
+    config = write_config(tmp_path, [source("wk", ["https://w.org/news/"])])
+    db = f"sqlite:///{tmp_path}/store.db"
+    Store(db)
+    return {"MUSEUMFEEDS_CONFIG": str(config), "MUSEUMFEEDS_DB": db, "STORE_LOCKED_ATTEMPTS": 3,
+            "STORE_LOCKED_DELAY": 0.1}
+
+
+def collect(worker: Worker, settings: dict, batches: list[list[Teaser]]) -> tuple[list[dict], threading.Event]:
+    results: list[dict] = []
+    done = threading.Event()
+
+    def got(result):
+        results.append(result)
+        if len(results) == len(batches):
+            done.set()
+
+    for n, batch in enumerate(batches):
+        worker.submit("wk#1", settings, batch, last=n == len(batches) - 1).addCallback(got)
+    return results, done
+
+
+def direct(f, *args):
+    f(*args)
+
+
+def test_worker_ignores_sigterm_and_drains(worker_settings):
+    worker = Worker(direct)
+    try:
+        results, done = collect(worker, worker_settings, [teasers(50)[:25], teasers(50)[25:]])
+        os.kill(worker.process.pid, signal.SIGTERM)
+        os.kill(worker.process.pid, signal.SIGINT)
+        assert done.wait(60)
+    finally:
+        worker.close(30)
+    assert worker.process.exitcode == 0
+    assert sum(r["incs"]["museumfeeds/items_new"] for r in results) == 50
+    assert Store(worker_settings["MUSEUMFEEDS_DB"]).count() == 50
+
+
+def test_worker_killed_fails_pending_batches_clearly(worker_settings):
+    worker = Worker(direct)
+    try:
+        first, done = collect(worker, worker_settings, [teasers(5)])
+        assert done.wait(60)
+        os.kill(worker.process.pid, signal.SIGKILL)
+        started = time.monotonic()
+        results, done = collect(worker, worker_settings, [teasers(300)])
+        assert done.wait(20) and time.monotonic() - started < 20
+    finally:
+        worker.close(5)
+    (result,) = results
+    assert "died (killed by signal 9): 300 items not stored" in result["sets"]["museumfeeds/store_error"]
+    assert result["incs"] == {"museumfeeds/items_unstored": 300}
+    assert first[0]["incs"]["museumfeeds/items_new"] == 5
+    assert Store(worker_settings["MUSEUMFEEDS_DB"]).count() == 5  # what was stored stays
+
+
+def test_worker_killed_mid_crawl_fails_the_run_without_a_hang(tmp_path):
+    release = threading.Event()
+    with FaultServer() as server:
+        pager = '<a class="next" href="/wk/page2/">Next</a></body>'
+        page1 = listing([(f"/wk/a{n}", f"Conservation grant {n}") for n in range(3)]).replace("</body>", pager)
+        server.page("/wk/news/", page1)
+        server.page("/wk/page2/", listing([(f"/wk/b{n}", f"Older news {n}") for n in range(2)]))
+        db_path = tmp_path / "db" / "store.db"
+
+        def kill_worker():
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (db_path.exists() and Store(f"sqlite:///{db_path}").count()):
+                time.sleep(0.1)
+            for pid in os.listdir("/proc"):
+                if pid.isdigit() and pid != str(os.getpid()):
+                    try:
+                        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                        ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+                        parent = Path(f"/proc/{ppid}/cmdline").read_bytes()
+                    except OSError:
+                        continue
+                    if b"spawn_main" in cmd and str(tmp_path).encode() in parent:
+                        os.kill(int(pid), signal.SIGKILL)
+            release.wait(20)
+
+        server.hooks["/wk/page2/"] = kill_worker
+        config = write_config(tmp_path, [source("wk", [f"{server.base}/wk/news/"], next_page="a.next")])
+        started = time.monotonic()
+        proc = crawl(tmp_path, config, {"STORE_BATCH_SIZE": 3}, timeout=90)
+        release.set()
+    assert time.monotonic() - started < 80
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "store worker" in proc.stderr and "killed by signal 9" in proc.stderr, proc.stderr
+    store = Store(f"sqlite:///{db_path}")
+    assert store.last_runs()["wk"].status == "failed"
+    assert sorted(i.title for i in store.latest(limit=10)) == [f"Conservation grant {n}" for n in range(3)]
