@@ -41,7 +41,8 @@ class RunRecorder:
         rhythm = Rhythm(last_new, usual_gap(dates), source.stale_after_days)
         status, why = assess(facts, history, rhythm, utcnow())
         spider.run_status = (status, why)
-        self.dump_stats(source.id, {**stats, "museumfeeds/status": status, "museumfeeds/reason": why})
+        self.dump_stats(source.id, {**stats, "museumfeeds/status": status, "museumfeeds/reason": why,
+                                    "museumfeeds/peak_rss": peak_rss()})
         self.retry_locked(lambda: self.store.finish_run(
             self.run_id, status=status, reason=why, pages=facts.listing_pages,
             requests=stats.get("museumfeeds/net/requests", 0), bytes=stats.get("museumfeeds/net/bytes", 0),
@@ -86,3 +87,15 @@ def stored_facts(run) -> RunFacts:
     """The facts of an earlier run, from its row."""
     return RunFacts(listing_pages=run.pages, listing_empty=run.listing_empty, teasers=run.teasers,
                     items=run.stored, dated=run.dated, summarised=run.summarised)
+
+
+def peak_rss() -> int | None:
+    """This process's own peak resident size in bytes (Linux VmHWM: reset by exec, unlike ru_maxrss, which a
+    child started by a big parent inherits), or None where /proc does not say."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None

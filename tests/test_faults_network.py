@@ -159,12 +159,18 @@ def test_p09_no_start_request_bypasses_the_offsite_filter(tmp_path):
     assert not [r.url for r in requests if r.dont_filter or r.meta.get("allow_offsite")]
 
 
+def peak(stats: dict) -> int:
+    """The crawl process's own peak RSS (Scrapy's memusage/max is ru_maxrss, which on Linux starts at the
+    parent's peak: pytest's, after hundreds of tests)."""
+    return stats["museumfeeds/peak_rss"] or stats["memusage/max"]
+
+
 @pytest.mark.parametrize("path", ["/huge/huge", "/huge/huge-noclen"])
 def test_p10_oversized_page_aborted(night, path):
     run, hits, _ = night
     assert hits[path] >= 1
     stats = run.stats("huge")
-    assert stats["memusage/max"] < 300 * 1024 * 1024
+    assert peak(stats) < 300 * 1024 * 1024
     r = run.run("huge")
     assert r.status == "degraded" and "download cancelled (response over the size limit)" in r.reason, r.reason
     assert stats["downloader/exception_type_count/scrapy.exceptions.DownloadCancelledError"] == 2
@@ -176,7 +182,7 @@ def test_p11_gzip_bomb_aborted(night):
     run, hits, _ = night
     assert hits["/bomb/gzipbomb"] >= 1
     stats = run.stats("bomb")
-    assert stats["memusage/max"] < 300 * 1024 * 1024
+    assert peak(stats) < 300 * 1024 * 1024
     r = run.run("bomb")
     assert r.status == "degraded" and "decompress" in r.reason, r.reason
     assert len(run.items("bomb")) == 3
