@@ -48,6 +48,7 @@ class Worker:
         self.outgoing: queue.Queue = queue.Queue()
         self.dead: str | None = None
         self.closing = False
+        self.reaping = threading.Lock()
         threading.Thread(target=self.send_loop, name="store-worker-send", daemon=True).start()
         threading.Thread(target=self.read_loop, name="store-worker-read", daemon=True).start()
 
@@ -77,7 +78,7 @@ class Worker:
             except (EOFError, OSError):
                 break
             self.call(self.answered, batch_id, result)
-        self.process.join(5)
+        self.join(5)
         code = self.process.exitcode
         cause = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         self.call(self.ended, f"the store worker (pid {self.process.pid}) died ({cause})")
@@ -102,6 +103,12 @@ class Worker:
         if not self.closing:
             self.closing = True
             self.outgoing.put(None)
+            self.join(timeout)
+
+    def join(self, timeout: float) -> None:
+        """Wait for the child, one thread at a time: two threads reaping one child at once can leave it
+        unreaped for both (the loser's waitpid fails with ECHILD before the winner records the exit code)."""
+        with self.reaping:
             self.process.join(timeout)
 
 
