@@ -22,6 +22,16 @@ def listing(teasers: list[tuple[str, str]], head: str = "", summary: str = "Abou
            f'</ul></body></html>'
 
 
+def two_pages(server: "FaultServer", prefix: str, first: int) -> str:
+    """A listing of two pages under `/<prefix>/`: `first` "Conservation grant N" teasers and a `a.next` link to
+    page 2 (two "Older news N"); returns page 2's path, for a hook that holds it."""
+    pager = f'<a class="next" href="/{prefix}/page2/">Next</a></body>'
+    page1 = listing([(f"/{prefix}/a{n}", f"Conservation grant {n}") for n in range(first)]).replace("</body>", pager)
+    server.page(f"/{prefix}/news/", page1)
+    server.page(f"/{prefix}/page2/", listing([(f"/{prefix}/b{n}", f"Older news {n}") for n in range(2)]))
+    return f"/{prefix}/page2/"
+
+
 class FaultHandler(BaseHTTPRequestHandler):
     """Every path is either a page registered on the server or one of the fault endpoints below."""
 

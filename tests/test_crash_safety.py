@@ -15,7 +15,7 @@ from aggregator.store import Store
 from tests.conftest import ROOT
 from tests.crashwriter import NOW, batch
 from tests.faultcrawl import crawl, source, write_config
-from tests.faultserver import FaultServer, listing
+from tests.faultserver import FaultServer, listing, two_pages
 
 pytestmark = [pytest.mark.timeout(150)]
 
@@ -69,11 +69,7 @@ def kill_site():
     """Page 1 (five items) answers at once; page 2 hangs (bounded) until released."""
     release = threading.Event()
     with FaultServer() as server:
-        pager = '<a class="next" href="/kill/page2/">Next</a></body>'
-        page1 = listing([(f"/kill/a{n}", f"Conservation grant {n}") for n in range(5)]).replace("</body>", pager)
-        server.page("/kill/news/", page1)
-        server.page("/kill/page2/", listing([(f"/kill/b{n}", f"Older news {n}") for n in range(2)]))
-        server.hooks["/kill/page2/"] = lambda: release.wait(20)
+        server.hooks[two_pages(server, "kill", 5)] = lambda: release.wait(20)
         yield server, release
         release.set()
 

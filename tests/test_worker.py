@@ -15,7 +15,7 @@ from aggregator.store import Store
 from crawlers.handoff import Worker
 from crawlers.items import Teaser
 from tests.faultcrawl import crawl, snapshot_rows, source, write_config
-from tests.faultserver import FaultServer, listing
+from tests.faultserver import FaultServer, listing, two_pages
 
 pytestmark = [pytest.mark.timeout(150)]
 VOLATILE = {"id", "feed_id", "first_seen", "last_seen", "updated", "sort_date", "cluster_id"}
@@ -122,10 +122,7 @@ def test_worker_killed_fails_pending_batches_clearly(worker_settings):
 def test_worker_killed_mid_crawl_fails_the_run_without_a_hang(tmp_path):
     release = threading.Event()
     with FaultServer() as server:
-        pager = '<a class="next" href="/wk/page2/">Next</a></body>'
-        page1 = listing([(f"/wk/a{n}", f"Conservation grant {n}") for n in range(3)]).replace("</body>", pager)
-        server.page("/wk/news/", page1)
-        server.page("/wk/page2/", listing([(f"/wk/b{n}", f"Older news {n}") for n in range(2)]))
+        page2 = two_pages(server, "wk", 3)
         db_path = tmp_path / "db" / "store.db"
 
         def kill_worker():
@@ -144,7 +141,7 @@ def test_worker_killed_mid_crawl_fails_the_run_without_a_hang(tmp_path):
                         os.kill(int(pid), signal.SIGKILL)
             release.wait(20)
 
-        server.hooks["/wk/page2/"] = kill_worker
+        server.hooks[page2] = kill_worker
         config = write_config(tmp_path, [source("wk", [f"{server.base}/wk/news/"], next_page="a.next")])
         started = time.monotonic()
         proc = crawl(tmp_path, config, {"STORE_BATCH_SIZE": 3}, timeout=90)
