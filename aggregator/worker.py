@@ -40,6 +40,7 @@ class Chain:
 
         self.crawler = Crawler({**settings, "STORE_WORKER": False})
         self.normalize = NormalizePipeline.from_crawler(self.crawler)
+        self.normalize.log_drops = False  # reported with the batch; HandoffPipeline logs them in the crawl's log
         self.tagger = TagPipeline.from_crawler(self.crawler)
         self.store = StorePipeline.from_crawler(self.crawler)
         self.store.batch_size = 1 << 30  # one upsert per handed-over batch, at its end

@@ -11,7 +11,7 @@ from aggregator.language import item_language, prepare
 from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
 from aggregator.store import Incoming
 from aggregator.tagging import tag
-from aggregator.urls import clean_url, url_key
+from aggregator.urls import clean_url
 from crawlers import resources
 from crawlers.handoff import worker_enabled
 from crawlers.items import Teaser, TeaserBatch
@@ -24,6 +24,7 @@ class NormalizePipeline:
 
     def __init__(self, sources, stats=None):
         self.stats = stats
+        self.log_drops = True  # the store worker turns it off: its parent logs the drops (crawlers/handoff.py)
         self.priorities = {s.id: s.priority for s in sources}
         self.languages = {s.id: s.languages for s in sources}
         prepare(self.languages.values())
@@ -42,7 +43,8 @@ class NormalizePipeline:
                 batch.incoming.append(self.normalise(teaser))
             except DropItem as exc:
                 batch.dropped.append(str(exc))
-                log.warning("Dropped: %s", exc)
+                if self.log_drops:
+                    log.warning("Dropped: %s", exc)
                 if self.stats is not None:
                     self.stats.inc_value("item_dropped_count")
                     self.stats.inc_value("item_dropped_reasons_count/DropItem")
