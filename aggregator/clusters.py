@@ -162,7 +162,7 @@ def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
     conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
                  .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason")), chosen)
     for part in chunks(rows, 5000):
-        conn.execute(insert(ItemKey.__table__), part)  # Core executemany: no ORM bulk bookkeeping
+        conn.execute(insert(KEYS), part)  # Core executemany: no ORM bulk bookkeeping
     elect_leads(s, {m.cluster_id for m in mine})
 
 

@@ -1,4 +1,4 @@
-"""The items: a teaser (one announcement of one source, as page objects produce it) and a page's teasers as one batch."""
+"""The items: a teaser (one announcement of one source, as page objects make it) and a page's teasers as a batch."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

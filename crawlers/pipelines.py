@@ -1,4 +1,4 @@
-"""Item pipelines, one concern each: normalise, tag, store; each takes a page's TeaserBatch; thin wrappers over aggregator/*."""
+"""Item pipelines over a page's TeaserBatch, one concern each: normalise, tag, store; wrappers over aggregator/*."""
 from __future__ import annotations
 
 import logging
@@ -66,7 +66,8 @@ class NormalizePipeline:
             language=item_language(f"{title}. {text}", declared, self.languages.get(item.source, ())),
             published=item.published, themes={},
             priority=self.priorities.get(item.source, 50),
-            alternates=sorted({resources.identity(u)[1] for u in item.alternates if u.startswith(("http://", "https://"))}),
+            alternates=sorted({resources.identity(u)[1] for u in item.alternates
+                               if u.startswith(("http://", "https://"))}),
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-
 from aggregator.dates import date_from_url, parse_date
 from crawlers.items import Teaser
 from crawlers.pages.base import Page, html_of, select, value, values
