@@ -1,15 +1,18 @@
 """Story clusters in the store: a new item joins a language version's story, else the most similar story of
-other sources found through the band-key index (batched look-ups), else starts its own; leads by priority."""
+other sources published within the window (scored in bulk), else starts its own; leads by priority."""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+import numpy as np
+
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
+from aggregator import similar as similar_
 from aggregator.config import Dedup
 from aggregator.models import Item, ItemKey
 
@@ -52,23 +55,6 @@ MEMBER_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "f
                                               "first_seen", "url_key", "alternates")]
 
 
-@dataclass
-class Keys:
-    """A member's index keys: language-version keys, and band keys of its own period (stored) and of the
-    periods around it (looked up); the MinHash is computed once for both."""
-
-    lang: list[int]
-    own: list[int]
-    around: list[int]
-
-
-def keys_of(m: Member, bands: int) -> Keys:
-    """The member's language-version and band keys."""
-    day, values = dedup.day_number(m.when), dedup.minhash_values(m.fp, bands)
-    lang = dedup.language_keys(m.url_key, m.alternates)
-    return Keys(lang, lang + dedup.period_keys(values, day, 0), lang + dedup.period_keys(values, day, 1))
-
-
 def chunks(values: list, size: int = CHUNK):
     for i in range(0, len(values), size):
         yield values[i:i + size]
@@ -106,72 +92,117 @@ def load_stories(s: Session, cluster_ids: set[int]) -> dict[int, Story]:
     return stories
 
 
-def choose(me: Member, versions: list[Member], candidates: list[Member], stories: dict[int, Story],
+def choose(me: Member, versions: list[Member], candidates: list[tuple[float, Member]], stories: dict[int, Story],
            settings: Dedup) -> tuple[int | None, str]:
-    """The story this item joins and why: a language version's (found by language keys), else the best similar
-    one; (None, '') if none."""
+    """The story this item joins and why: a language version's (found by language keys), else the most similar
+    story of another source that `dedup.decide` lets it join (ties: the lowest id); (None, '') if none.
+    `candidates` come with their `dedup.similarity` score."""
     for c in versions:
         why = dedup.language_link(me.url_key, me.alternates, c.url_key, c.alternates)
         if why:
             return c.cluster_id, f"language version of item {c.id} ({c.source_id}): {why}"
-    best: tuple[float, Member, str] | None = None
-    for c in candidates:
+    for score, c in sorted(candidates, key=lambda p: (-p[0], p[1].id)):  # best first: the first that may join is the best
         story = stories[c.cluster_id]
         if c.source_id == me.source_id or me.source_id in story.sources:
             continue  # a source tells a story once (its other languages are joined above)
         gap = abs((me.when - c.when).total_seconds()) // 86400
-        if gap > settings.window_days or dedup.similarity(me.fp, c.fp) < settings.threshold:
-            continue  # cannot pass (too far apart, or not alike at any gap): spare the full decision
+        if gap > settings.window_days or score < settings.threshold:
+            continue
         d = dedup.decide(me.fp, c.fp, gap, frozenset(story.numbers), settings)
-        if d.join and (best is None or (d.score, -c.id) > (best[0], -best[1].id)):
-            best = (d.score, c, d.reason)
-    if best is None:
-        return None, ""
-    return best[1].cluster_id, f"joined item {best[1].id} ({best[1].source_id}): {best[2]}"
+        if d.join:
+            return c.cluster_id, f"joined item {c.id} ({c.source_id}): {d.reason}"
+    return None, ""
 
 
-def near(keys: list[int], index: dict[int, set[int]], members: dict[int, Member], ordered: bool = True) -> list[Member]:
-    """The stored and batch items sharing any of these keys, by id (unordered if not `ordered`)."""
+def near(keys: list[int], index: dict[int, set[int]], members: dict[int, Member]) -> list[Member]:
+    """The stored and batch items sharing any of these keys, by id."""
     ids: set[int] = set()
     for k in keys:
         ids.update(index.get(k, ()))
-    found = [members[i] for i in ids if i in members]
-    return sorted(found, key=lambda m: m.id) if ordered else found
+    return sorted((members[i] for i in ids if i in members), key=lambda m: m.id)
 
 
 def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
-    """Give each new (inserted) item its story and reason, store its keys, and re-elect the touched stories' leads."""
-    keys = {m.id: keys_of(m, settings.bands) for m in mine}
-    found = lookup(s, {k for ks in keys.values() for k in ks.around})
-    members = load_members(s, {i for ids in found.values() for i in ids})
-    stories = load_stories(s, {m.cluster_id for m in members.values()})
-    rows, chosen = [], []
-    for me in mine:
-        mk = keys[me.id]
-        cluster, reason = choose(me, near(mk.lang, found, members), near(mk.around, found, members, False),
-                                 stories, settings)  # the best candidate does not depend on their order
+    """Give each new (inserted) item its story and reason, store its language keys, and re-elect the touched
+    stories' leads. Similar items are every item of another source published within the window (exact, no
+    sampling), scored for the whole batch at once (aggregator/similar.py)."""
+    lang = {m.id: dedup.language_keys(m.url_key, m.alternates) for m in mine}
+    found = lookup(s, {k for ks in lang.values() for k in ks})
+    versions = load_members(s, {i for ids in found.values() for i in ids})
+    pool = [m for m in window(s, mine, settings.window_days) if m.id not in lang]
+    alike = similar(mine, pool, settings)
+    stories = load_stories(s, {m.cluster_id for m in versions.values()}
+                           | {c.cluster_id for cands in alike for _, c in cands if c.cluster_id is not None})
+    rows, joined = [], []
+    for me, candidates in zip(mine, alike):
+        cluster, reason = choose(me, near(lang[me.id], found, versions), candidates, stories, settings)
         me.cluster_id = cluster or me.id
-        chosen.append({"b_id": me.id, "b_cluster": me.cluster_id, "b_reason": reason})
+        if cluster:
+            joined.append({"b_id": me.id, "b_cluster": cluster, "b_reason": reason})
         stories[me.cluster_id].add(me)
-        members[me.id] = me
-        own = sorted(set(mk.own))
-        rows += [{"key": k, "item_id": me.id} for k in own]
-        for k in own:
+        versions[me.id] = me
+        rows += [{"key": k, "item_id": me.id} for k in lang[me.id]]
+        for k in lang[me.id]:
             found[k].add(me.id)  # later items of the batch find it
     conn = s.connection()
-    conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
-                 .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason")), chosen)
+    for part in chunks([m.id for m in mine if m.cluster_id == m.id]):  # a story of its own, lead as inserted
+        conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(cluster_id=ITEMS.c.id))
+    if joined:
+        conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
+                     .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason")), joined)
     for part in chunks(rows, 5000):
         conn.execute(insert(KEYS), part)  # Core executemany: no ORM bulk bookkeeping
-    elect_leads(s, {m.cluster_id for m in mine})
+    elect_leads(s, {j["b_cluster"] for j in joined})  # only a story someone joined can change its lead
+
+
+WHEN = func.coalesce(ITEMS.c.published, ITEMS.c.first_seen)  # as Member.when; indexed (ix_items_when)
+POOL_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "fingerprint", "published",
+                                            "first_seen")]
+
+
+def window(s: Session, mine: list[Member], days: int) -> list[Member]:
+    """Stored items published within `days` (and a day's rounding) of any of these, by id."""
+    reach = timedelta(days=days + 1)
+    spans: list[list[datetime]] = []
+    for when in sorted(m.when for m in mine):
+        if spans and when - reach <= spans[-1][1]:
+            spans[-1][1] = when + reach
+        else:
+            spans.append([when - reach, when + reach])
+    if not spans:
+        return []
+    q = select(*POOL_COLUMNS).where(or_(*(WHEN.between(lo, hi) for lo, hi in spans))).order_by(ITEMS.c.id)
+    return [Member(r.id, r.source_id, r.cluster_id, dedup.load_fingerprint(r.fingerprint), r.published or r.first_seen,
+                   "", []) for r in s.connection().execute(q)]
+
+
+VOCABULARY = similar_.Vocabulary()
+
+
+def similar(mine: list[Member], pool: list[Member], settings: Dedup) -> list[list[tuple[float, Member]]]:
+    """Per new item, the stored items and earlier items of the batch from another source that are alike enough
+    for their distance in days, with their score (pre-selected in bulk; `choose` decides)."""
+    others = pool + mine
+    rows, cols, scores = similar_.dice_pairs(VOCABULARY, [m.fp for m in mine], [m.fp for m in others],
+                                             settings.threshold)
+    when = np.array([m.when.timestamp() for m in others])
+    gap = np.abs(when[len(pool) + rows] - when[cols]) // 86400
+    keep = (cols < len(pool) + rows) & (gap <= settings.window_days) \
+        & (scores >= settings.threshold + settings.per_day * gap - similar_.SLACK)
+    out: list[list[tuple[float, Member]]] = [[] for _ in mine]
+    for i, j, score in zip(rows[keep].tolist(), cols[keep].tolist(), scores[keep].tolist()):
+        if others[j].source_id != mine[i].source_id:
+            out[i].append((score, others[j]))
+    return out
 
 
 def elect_leads(s: Session, cluster_ids: set[int]) -> None:
     """Mark one lead per story: the highest source priority, then the first seen, then the lowest id."""
     s.flush()
+    conn, c = s.connection(), ITEMS.c
     for part in chunks(sorted(cluster_ids)):
-        rows = s.execute(select(Item.id, Item.cluster_id, Item.source_priority, Item.first_seen, Item.lead)
-                         .where(Item.cluster_id.in_(part))).all()
+        rows = conn.execute(select(c.id, c.cluster_id, c.source_priority, c.first_seen, c.lead)
+                            .where(c.cluster_id.in_(part))).all()
         best: dict[int, tuple] = {}
         for r in rows:
             rank = (-r.source_priority, r.first_seen, r.id)
@@ -181,9 +212,8 @@ def elect_leads(s: Session, cluster_ids: set[int]) -> None:
         on = [r.id for r in rows if r.id in leads and not r.lead]
         off = [r.id for r in rows if r.id not in leads and r.lead]
         for ids, value in ((on, True), (off, False)):
-            if ids:
-                s.execute(update(Item).where(Item.id.in_(ids)).values(lead=value)
-                          .execution_options(synchronize_session="fetch"))
+            if ids:  # Core: the session holds no item whose lead it will write back (it flushed above)
+                conn.execute(update(ITEMS).where(c.id.in_(ids)).values(lead=value))
 
 
 def members(s: Session, cluster_ids: set[int]) -> dict[int, list[Item]]:

@@ -124,7 +124,6 @@ class Dedup:
     window_days: int = 15        # never join items published further apart
     threshold: float = 0.26      # text similarity needed on the same day...
     per_day: float = 0.01        # ...plus this much per day between the two publication dates
-    bands: int = 24              # MinHash band keys stored per item
     edit_threshold: float = 0.9  # a re-crawled text at least this similar to the stored one is a trivial edit
 
 

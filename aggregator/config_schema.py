@@ -152,15 +152,15 @@ def build_schedule(root: Node) -> Schedule:
 
 
 def build_dedup(root: Node) -> Dedup:
-    """The `dedup` section: similarity thresholds as fractions, the window and band count as whole numbers."""
+    """The `dedup` section: similarity thresholds as fractions, the window in whole days. `bands` (MinHash keys,
+    before similarity was exact) is still accepted, so that older configs load, and has no effect."""
     node = root.child("dedup", {"window_days", "threshold", "per_day", "bands", "edit_threshold"})
     if node is None:
         return Dedup()
     window = bounded(node, "window_days", int, Dedup.window_days, 1, 60)
-    bands = bounded(node, "bands", int, Dedup.bands, 8, 64)
     fractions = {name: float(bounded(node, name, (int, float), getattr(Dedup, name), 0, 1))
                  for name in ("threshold", "per_day", "edit_threshold")}
-    return Dedup(window_days=window, bands=bands, **fractions)
+    return Dedup(window_days=window, **fractions)
 
 
 def bounded(node: Node, name: str, kind, default, low, high):

@@ -1,4 +1,4 @@
-"""Pure deduplication rules: text fingerprints, LSH band keys, language-version keys, join and edit decisions."""
+"""Pure deduplication rules: text fingerprints and their similarity, language-version keys, join and edit decisions."""
 from __future__ import annotations
 
 import hashlib
@@ -10,9 +10,6 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-import numpy as np
-from datasketch import MinHash
-
 from aggregator.config import Dedup
 
 # Function words of the crawled languages: they say nothing about which story a text tells.
@@ -23,8 +20,6 @@ des les une pour dans sur avec par aux est sont qui que del las los para con por
 der die das und den dem ein eine mit von zur zum auf fur sich ist wird werden het een van voor met zijn
 dei della delle degli per nel alla sono che
 """.split())
-# Features on nearly every item of the sector (museum, musee, museo, Museen...): no use as an index key.
-KEY_STOP = frozenset({"muse"})
 # Spelling differences between cognates (colonial/kolonial, digitisation/digitization, theatre/teatro).
 COGNATE_FOLDS = (("ph", "f"), ("th", "t"), ("ck", "c"), ("k", "c"), ("qu", "c"), ("y", "i"), ("z", "s"),
                  ("w", "v"))
@@ -41,10 +36,7 @@ LANG_QUERY = re.compile(r"(?:^|&)(?:lang|language|hl)=[a-z-]+")
 # (not uk or ca: uk.icom.museum is ICOM UK, not a Ukrainian version)
 LANGUAGE_CODES = frozenset("en fr es de it nl ru pt ar zh ja ko pl cs sk sl hr sr bg ro hu el tr sv da fi et lv lt "
                            "eu gl ga cy mt kk ky uz tg".split())
-BUCKET_DAYS = 16  # index keys are per 16-day period: a join window of up to 15 days needs 3 periods
-LANG_BAND = 255   # band number reserved for language-version keys
-# Stored keys must be reproducible: datasketch's scheme (and seed, and sha1 hashing) named, not defaulted.
-SCHEME = "affine32"
+LANG_BAND = 255   # band number of language-version keys (older stores also hold MinHash band keys, unread)
 PREFIX = 4  # letters of each word kept: enough to meet cognates and inflections (definition, definizione)
 
 
@@ -147,40 +139,9 @@ def day_number(when: datetime) -> int:
     return int(when.timestamp() // 86400)
 
 
-@lru_cache(maxsize=8)
-def permutations(bands: int):
-    """The MinHash permutations for a band count, made once (they depend only on the count and the seed)."""
-    return MinHash(num_perm=bands, seed=1, scheme=SCHEME).permutations
-
-
-def minhash_values(fp: Fingerprint, bands: int) -> np.ndarray:
-    """One MinHash value per band (datasketch), from the features worth indexing."""
-    feats = sorted(fp.features - KEY_STOP)
-    mh = MinHash(num_perm=bands, seed=1, permutations=permutations(bands), scheme=SCHEME)
-    if feats:
-        mh.update_batch([f.encode() for f in feats])
-    return mh.hashvalues if feats else np.array([], dtype=np.uint64)
-
-
 def band_key(band: int, bucket: int, value: int) -> int:
-    """One index key (fits a signed 64-bit integer): band, period and hash value."""
+    """One index key (fits a signed 64-bit integer): band, period and hash value (language keys: LANG_BAND, 0)."""
     return ((band << 16 | bucket & 0xFFFF) << 32) | (int(value) & 0xFFFFFFFF)
-
-
-def similarity_keys(fp: Fingerprint, day: int, bands: int, spread: int = 0) -> list[int]:
-    """Band keys of a fingerprint: stored for its own period (spread 0), looked up in the periods around it (1)."""
-    return period_keys(minhash_values(fp, bands), day, spread)
-
-
-def period_keys(values: np.ndarray, day: int, spread: int = 0) -> list[int]:
-    """Band keys of MinHash values for the period of `day` and `spread` periods either side."""
-    bucket = day // BUCKET_DAYS
-    if not len(values):
-        return []
-    low = (np.asarray(values, dtype=np.uint64) & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    bands = np.arange(len(values), dtype=np.int64) << 16
-    return [k for b in range(bucket - spread, bucket + spread + 1)  # = band_key(band, b, v), vectorised
-            for k in (((bands | (b & 0xFFFF)) << 32) | low).tolist()]
 
 
 def neutral_key(url_key: str) -> str | None:

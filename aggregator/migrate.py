@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy.schema import CreateIndex
 
 from aggregator import dedup
-from aggregator.config import Dedup
 from aggregator.models import Base, Item, ItemKey
 from aggregator.schema import missing_columns
 
@@ -13,9 +13,20 @@ NEW_COLUMNS = {"cluster_id": "INTEGER", "lead": "BOOLEAN NOT NULL DEFAULT TRUE",
                "cluster_reason": "TEXT NOT NULL DEFAULT ''", "fingerprint": "TEXT NOT NULL DEFAULT ''",
                "alternates": "JSON", "title_key": "VARCHAR(40) NOT NULL DEFAULT ''"}
 CHUNK = 2000
+RETIRED_INDEXES = ("ix_items_source_title",)  # replaced by ix_items_rekey (with the date)
 
 
-def upgrade(engine: Engine, settings: Dedup) -> bool:
+def ensure_indexes(engine: Engine) -> None:
+    """Create the items' indexes an older store lacks (CREATE INDEX IF NOT EXISTS: SQLite and PostgreSQL; the
+    expression index ix_items_when cannot be reflected, so `checkfirst` cannot tell)."""
+    with engine.begin() as conn:
+        for index in Item.__table__.indexes:
+            conn.execute(CreateIndex(index, if_not_exists=True))
+        for name in RETIRED_INDEXES:
+            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+
+
+def upgrade(engine: Engine) -> bool:
     """Add missing story columns and indexes; give every unindexed item its fingerprint, keys and own story.
     Returns whether anything was done."""
     lacking = missing_columns(engine, Base.metadata)
@@ -26,14 +37,13 @@ def upgrade(engine: Engine, settings: Dedup) -> bool:
     with engine.begin() as conn:
         for name in missing:
             conn.execute(text(f'ALTER TABLE items ADD COLUMN "{name}" {NEW_COLUMNS[name]}'))
-    for index in Item.__table__.indexes:
-        index.create(engine, checkfirst=True)
-    backfill(engine, settings)
+    ensure_indexes(engine)
+    backfill(engine)
     return True
 
 
-def backfill(engine: Engine, settings: Dedup) -> None:
-    """Items without a story get one of their own, with the keys later items find them by."""
+def backfill(engine: Engine) -> None:
+    """Items without a story get one of their own, with the language keys later versions find them by."""
     from aggregator.normalize import html_to_text
 
     last = 0
@@ -47,9 +57,7 @@ def backfill(engine: Engine, settings: Dedup) -> None:
                 fp = dedup.fingerprint(r.title, html_to_text(r.summary))
                 conn.execute(update(Item).where(Item.id == r.id).values(
                     cluster_id=r.id, lead=True, fingerprint=fp.dump(), alternates=[], title_key=dedup.title_key(r.title)))
-                day = dedup.day_number(r.published or r.first_seen)
-                keys += [{"key": k, "item_id": r.id} for k in
-                         sorted(set(dedup.language_keys(r.url_key, []) + dedup.similarity_keys(fp, day, settings.bands)))]
+                keys += [{"key": k, "item_id": r.id} for k in dedup.language_keys(r.url_key, [])]
             if keys:
                 conn.execute(insert(ItemKey), keys)
         if len(rows) < CHUNK:

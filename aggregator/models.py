@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -36,7 +36,7 @@ class Item(Base):
     __table_args__ = (Index("ix_items_sort", "sort_date", "id"),
                       Index("ix_items_source_sort", "source_id", "sort_date", "id"),
                       Index("ix_items_cluster", "cluster_id"),
-                      Index("ix_items_source_title", "source_id", "title_key"))
+                      Index("ix_items_rekey", "source_id", "title_key", "published"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[str] = mapped_column(String(80), unique=True)
@@ -68,6 +68,11 @@ class Item(Base):
                                                    order_by="ItemTheme.theme")
 
 
+# Story clustering reads the items published near a new one (clusters.window): an expression index, which
+# SQLite (3.9+) and PostgreSQL both use for this same expression.
+Index("ix_items_when", func.coalesce(Item.published, Item.first_seen))
+
+
 class ItemTheme(Base):
     """A theme given to an item, with the reason; sort_date is copied so a theme feed is one index scan."""
 
@@ -83,7 +88,8 @@ class ItemTheme(Base):
 
 
 class ItemKey(Base):
-    """The persisted similarity index: LSH band keys and language-version keys -> item (aggregator/dedup.py)."""
+    """The persisted language-version index: keys of an item's URLs and hreflang alternates -> item (dedup.language_keys).
+    (Stores made before exact similarity also hold MinHash band keys here; nothing reads them.)"""
 
     __tablename__ = "item_keys"
 

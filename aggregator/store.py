@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from aggregator.config import Dedup
-from aggregator.migrate import upgrade
+from aggregator.migrate import ensure_indexes, upgrade
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
 from aggregator.schema import check_schema
 from aggregator.storewrite import apply_content, insert_new, rekeyed, set_themes
@@ -84,8 +84,9 @@ class Store:
         self.dedup = dedup or Dedup()
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)  # adds missing tables; never alters an existing one, so:
-        upgrade(self.engine, self.dedup)       # the story columns (the one migration), then
+        upgrade(self.engine)                   # the story columns (the one migration), then
         check_schema(self.engine, Base.metadata)  # anything else missing is refused
+        ensure_indexes(self.engine)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         self.feed_id_prefix = feed_id_prefix
 

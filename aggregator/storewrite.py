@@ -39,7 +39,9 @@ def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, pre
     fps = [dedup.fingerprint(inc.title, inc.summary_text) for _, inc in fresh]
     rows = [new_row(key, inc, fp, now, prefix) for (key, inc), fp in zip(fresh, fps)]
     conn = s.connection()
-    ids = conn.execute(insert(ITEMS).returning(ITEMS.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    # RETURNING the key, not in parameter order: SQLAlchemy can then send many rows a statement on SQLite
+    by_key = dict(conn.execute(insert(ITEMS).returning(ITEMS.c.url_key, ITEMS.c.id), rows).all())
+    ids = [by_key[row["url_key"]] for row in rows]
     themes = [{"item_id": i, "theme": name, "reason": reason, "sort_date": row["sort_date"]}
               for i, row, (_, inc) in zip(ids, rows, fresh) for name, reason in inc.themes.items()]
     if themes:
@@ -60,11 +62,13 @@ def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: date
               if inc.published is not None}
     if not wanted:
         return {}
-    q = (select(Item.id, Item.source_id, Item.title_key, Item.published, Item.url_key, Item.last_seen)
-         .where(Item.title_key.in_(sorted({t for _, t, _ in wanted})),
-                Item.source_id.in_(sorted({src for src, _, _ in wanted}))).order_by(Item.id))
+    q = (select(ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.title_key, ITEMS.c.published, ITEMS.c.url_key,
+                ITEMS.c.last_seen)
+         .where(ITEMS.c.title_key.in_(sorted({t for _, t, _ in wanted})),
+                ITEMS.c.source_id.in_(sorted({src for src, _, _ in wanted})),
+                ITEMS.c.published.in_(sorted({day for _, _, day in wanted}))).order_by(ITEMS.c.id))
     taken = {}  # new key -> id of the item taking it (cheap columns first: most titles match nothing)
-    for r in s.execute(q):
+    for r in s.connection().execute(q):
         key = wanted.get((r.source_id, r.title_key, r.published))
         if key and key not in taken and r.url_key not in batch and r.last_seen <= now - REKEY_QUIET:
             taken[key] = r.id

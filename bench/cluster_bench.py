@@ -3,11 +3,11 @@
 Usage: python bench/cluster_bench.py [--sizes 10000 100000 1000000] [--timed 5000] [--budget 3600]
        [--out bench/out/cluster]
 For each size N, in a fresh process: a SQLite store gets N - timed items of history written in bulk (their
-fingerprints, band keys and stories as the store would have them), then the last `timed` items go through the
-real path, Store.upsert in batches of 200 (as StorePipeline sends them), which looks their band keys up in the
-store and joins or starts stories. Items arrive at a constant rate (60 a day, 20% of the stories copied by one or
+fingerprints, language keys and stories as the store would have them), then the last `timed` items go through
+the real path, Store.upsert in batches of 200 (as StorePipeline sends them), which reads the items of their
+window from the store and joins or starts stories. Items arrive at a constant rate (60 a day, 20% of the stories copied by one or
 two other sources within ten days, with words changed), so the history spans N / 60 days. Reported: time per
-upserted item and the process's peak RSS. The index is in the store, so neither should grow with N.
+upserted item and the process's peak RSS. The window is read through an index, so neither should grow with N.
 """
 from __future__ import annotations
 
@@ -73,8 +73,8 @@ class Synth:
         return edit(title), edit(summary)
 
 
-def history(store: Store, rows, bands: int) -> None:
-    """Bulk-write items as the store would hold them: fingerprint, band and language keys, story id."""
+def history(store: Store, rows) -> None:
+    """Bulk-write items as the store would hold them: fingerprint, language keys, story id."""
     founders: dict[int, int] = {}
     items, keys = [], []
     for i, src, title, summary, when, sid in rows:
@@ -87,7 +87,7 @@ def history(store: Store, rows, bands: int) -> None:
                       "updated": when, "sort_date": when, "content_hash": str(i), "cluster_id": founders[sid],
                       "lead": founders[sid] == i + 1, "cluster_reason": "", "fingerprint": fp.dump(),
                       "alternates": [], "title_key": dedup.title_key(title)})
-        for k in set(dedup.language_keys(key, []) + dedup.similarity_keys(fp, dedup.day_number(when), bands)):
+        for k in dedup.language_keys(key, []):
             keys.append({"key": k, "item_id": i + 1})
         if len(items) >= CHUNK:
             flush(store, items, keys)
@@ -118,7 +118,7 @@ def one(n: int, timed: int, out: Path) -> dict:
     store = Store(f"sqlite:///{path}")
     rows = Synth().items(n)
     t0 = time.perf_counter()
-    history(store, (next(rows) for _ in range(n - timed)), store.dedup.bands)
+    history(store, (next(rows) for _ in range(n - timed)))
     built = time.perf_counter() - t0
     joined = new = 0
     t0 = time.perf_counter()

@@ -1,0 +1,39 @@
+"""Bulk similarity (aggregator/similar.py) against the one-pair rule it stands for, dedup.similarity."""
+import random
+
+import pytest
+
+from aggregator.dedup import Fingerprint, fingerprint, similarity
+from aggregator.similar import Vocabulary, dice_pairs
+
+WORDS = [f"w{i:03d}" for i in range(60)]
+
+
+def random_fps(rng: random.Random, n: int) -> list[Fingerprint]:
+    return [Fingerprint(frozenset(rng.sample(WORDS, rng.randint(0, 12))), frozenset()) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed, least", [(1, 0.0001), (2, 0.26), (3, 0.5), (4, 0.9)])
+def test_dice_pairs_are_exactly_the_pairs_similarity_keeps(seed, least):
+    rng = random.Random(seed)
+    new, others = random_fps(rng, 40), random_fps(rng, 70)
+    rows, cols, scores = dice_pairs(Vocabulary(), new, others, least)
+    got = {(i, j): s for i, j, s in zip(rows.tolist(), cols.tolist(), scores.tolist())}
+    want = {(i, j): similarity(a, b) for i, a in enumerate(new) for j, b in enumerate(others)
+            if similarity(a, b) >= least}
+    assert got == want  # same pairs, bit-identical scores
+
+
+@pytest.mark.parametrize("new, others", [([], [fingerprint("a museum", "")]), ([fingerprint("a museum", "")], [])])
+def test_no_pairs_without_both_sides(new, others):
+    rows, cols, scores = dice_pairs(Vocabulary(), new, others, 0.1)
+    assert len(rows) == len(cols) == len(scores) == 0
+
+
+def test_vocabulary_forgets_rows_not_columns():
+    vocab = Vocabulary(limit=2)
+    fps = [fingerprint(t, "") for t in ("museum labels webinar", "museum labels session", "crisis fund opens")]
+    first = vocab.row(fps[0]).tolist()
+    for fp in fps:
+        vocab.row(fp)
+    assert len(vocab.rows) <= 2 and vocab.row(fps[0]).tolist() == first
