@@ -156,8 +156,7 @@ def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
 
 
 WHEN = func.coalesce(ITEMS.c.published, ITEMS.c.first_seen)  # as Member.when; indexed (ix_items_when)
-POOL_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "fingerprint", "published",
-                                            "first_seen")]
+POOL_COLUMNS = [ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.cluster_id, ITEMS.c.fingerprint, WHEN.label("when")]
 
 
 def window(s: Session, mine: list[Member], days: int) -> list[Member]:
@@ -171,9 +170,10 @@ def window(s: Session, mine: list[Member], days: int) -> list[Member]:
             spans.append([when - reach, when + reach])
     if not spans:
         return []
-    q = select(*POOL_COLUMNS).where(or_(*(WHEN.between(lo, hi) for lo, hi in spans))).order_by(ITEMS.c.id)
-    return [Member(r.id, r.source_id, r.cluster_id, dedup.load_fingerprint(r.fingerprint), r.published or r.first_seen,
-                   "", []) for r in s.connection().execute(q)]
+    q = select(*POOL_COLUMNS).where(or_(*(WHEN.between(lo, hi) for lo, hi in spans)))  # no ORDER BY: SQLite would
+    # scan the table in id order rather than search ix_items_when; choose() orders candidates itself
+    load = dedup.load_fingerprint
+    return [Member(i, source, cluster, load(fp), when, "", []) for i, source, cluster, fp, when in s.connection().execute(q)]
 
 
 VOCABULARY = similar_.Vocabulary()

@@ -30,14 +30,13 @@ class Vocabulary:
             self.rows[fp] = found
         return found
 
-    def matrix(self, fps: Sequence[Fingerprint], width: int) -> sparse.csr_matrix:
-        """One 0/1 row per fingerprint."""
-        rows = [self.row(fp) for fp in fps]
+    @staticmethod
+    def matrix(rows: list[np.ndarray], width: int) -> sparse.csr_matrix:
+        """One 0/1 row per fingerprint, from their columns."""
         sizes = np.fromiter((len(r) for r in rows), np.int64, len(rows))
         indptr = np.concatenate(([0], np.cumsum(sizes)))
         indices = np.concatenate(rows) if rows else np.empty(0, np.int32)
-        data = np.ones(len(indices), np.int32)
-        return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+        return sparse.csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=(len(rows), width))
 
 
 def dice_pairs(vocab: Vocabulary, new: Sequence[Fingerprint], others: Sequence[Fingerprint],
@@ -46,13 +45,11 @@ def dice_pairs(vocab: Vocabulary, new: Sequence[Fingerprint], others: Sequence[F
     if not new or not others:
         empty = np.empty(0, np.int64)
         return empty, empty, np.empty(0)
-    for fp in (*new, *others):
-        vocab.row(fp)  # every column numbered before the matrices are sized
-    width = len(vocab.columns)
-    a, b = vocab.matrix(new, width), vocab.matrix(others, width)
+    rows_a, rows_b = [vocab.row(fp) for fp in new], [vocab.row(fp) for fp in others]
+    width = len(vocab.columns)  # every column is numbered now
+    a, b = vocab.matrix(rows_a, width), vocab.matrix(rows_b, width)
     shared = (a @ b.T).tocoo()
-    sizes_a = np.asarray(a.sum(axis=1)).ravel()
-    sizes_b = np.asarray(b.sum(axis=1)).ravel()
+    sizes_a, sizes_b = np.diff(a.indptr), np.diff(b.indptr)
     score = 2 * shared.data / (sizes_a[shared.row] + sizes_b[shared.col])
     keep = score >= least - SLACK
     return shared.row[keep].astype(np.int64), shared.col[keep].astype(np.int64), score[keep]
