@@ -31,6 +31,7 @@ class Member:
     when: datetime
     url_key: str
     alternates: list[str]
+    text: str = ""  # the stored fingerprint (Fingerprint.dump()): what aggregator/similar.py reads
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Story:
 def member_of(item: Item) -> Member:
     """An item as a clustering member."""
     return Member(item.id, item.source_id, item.cluster_id, dedup.load_fingerprint(item.fingerprint),
-                  item.published or item.first_seen, item.url_key, list(item.alternates or []))
+                  item.published or item.first_seen, item.url_key, list(item.alternates or []), item.fingerprint)
 
 
 MEMBER_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "fingerprint", "published",
@@ -173,27 +174,66 @@ def window(s: Session, mine: list[Member], days: int) -> list[Member]:
     q = select(*POOL_COLUMNS).where(or_(*(WHEN.between(lo, hi) for lo, hi in spans)))  # no ORDER BY: SQLite would
     # scan the table in id order rather than search ix_items_when; choose() orders candidates itself
     load = dedup.load_fingerprint
-    return [Member(i, source, cluster, load(fp), when, "", []) for i, source, cluster, fp, when in s.connection().execute(q)]
+    return [Member(i, source, cluster, load(fp), when, "", [], fp) for i, source, cluster, fp, when in
+            s.connection().execute(q)]
 
 
 VOCABULARY = similar_.Vocabulary()
 
 
+GROUP_DAYS = 16  # new items scored together span at most this: a batch spanning months is not scored against
+# every stored item of those months, only against those of each group's window
+
+
 def similar(mine: list[Member], pool: list[Member], settings: Dedup) -> list[list[tuple[float, Member]]]:
     """Per new item, the stored items and earlier items of the batch from another source that are alike enough
     for their distance in days, with their score (pre-selected in bulk; `choose` decides)."""
-    others = pool + mine
-    rows, cols, scores = similar_.dice_pairs(VOCABULARY, [m.fp for m in mine], [m.fp for m in others],
-                                             settings.threshold)
-    when = np.array([m.when.timestamp() for m in others])
-    gap = np.abs(when[len(pool) + rows] - when[cols]) // 86400
-    keep = (cols < len(pool) + rows) & (gap <= settings.window_days) \
-        & (scores >= settings.threshold + settings.per_day * gap - similar_.SLACK)
     out: list[list[tuple[float, Member]]] = [[] for _ in mine]
-    for i, j, score in zip(rows[keep].tolist(), cols[keep].tolist(), scores[keep].tolist()):
-        if others[j].source_id != mine[i].source_id:
-            out[i].append((score, others[j]))
+    if not mine:
+        return out
+    others = sorted(pool, key=lambda m: m.when) + mine  # the pool by date, then the batch
+    times = np.array([m.when.timestamp() for m in others])
+    t_pool, t_new, n = times[:len(pool)], times[len(pool):], len(pool)
+    a, b = VOCABULARY.matrix([m.text for m in mine]), VOCABULARY.matrix([m.text for m in others[:n]])
+    reach, found = (settings.window_days + 1) * 86400, []
+    for group in date_groups(t_new, GROUP_DAYS * 86400):
+        lo, hi = t_new[group[0]] - reach, t_new[group[-1]] + reach
+        first, last = np.searchsorted(t_pool, lo, side="left"), np.searchsorted(t_pool, hi, side="right")
+        rows, cols, scores = scored(a[group], b[first:last], t_new[group], t_pool[first:last], settings)
+        found.append((group[rows], first + cols, scores))
+        peers = np.flatnonzero((t_new >= lo) & (t_new <= hi))
+        rows, cols, scores = scored(a[group], a[peers], t_new[group], t_new[peers], settings)
+        earlier = peers[cols] < group[rows]  # items earlier in the batch (their stories are made before this one's)
+        found.append((group[rows][earlier], n + peers[cols][earlier], scores[earlier]))
+    sources = {sid: k for k, sid in enumerate({m.source_id for m in others})}
+    src = np.array([sources[m.source_id] for m in others])
+    new_at, other_at, score = (np.concatenate(parts) for parts in zip(*found))
+    keep = src[n + new_at] != src[other_at]  # a source tells a story once
+    for i, j, sc in zip(new_at[keep].tolist(), other_at[keep].tolist(), score[keep].tolist()):
+        out[i].append((sc, others[j]))
     return out
+
+
+def date_groups(times: np.ndarray, span: float) -> list[np.ndarray]:
+    """Indexes of `times` in groups of consecutive dates, each spanning at most `span`."""
+    order = np.argsort(times, kind="stable")
+    groups, start = [], 0
+    for k in range(1, len(order) + 1):
+        if k == len(order) or times[order[k]] - times[order[start]] > span:
+            groups.append(order[start:k])
+            start = k
+    return groups
+
+
+def scored(a, b, t_a: np.ndarray, t_b: np.ndarray, settings: Dedup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row of a, row of b, score) of the pairs alike enough for their distance in days."""
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        empty = np.empty(0, np.int64)
+        return empty, empty, np.empty(0)
+    rows, cols, scores = similar_.dice(a, b, settings.threshold)
+    gap = np.abs(t_a[rows] - t_b[cols]) // 86400
+    keep = (gap <= settings.window_days) & (scores >= settings.threshold + settings.per_day * gap - similar_.SLACK)
+    return rows[keep], cols[keep], scores[keep]
 
 
 def elect_leads(s: Session, cluster_ids: set[int]) -> None:

@@ -46,7 +46,8 @@ def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, pre
               for i, row, (_, inc) in zip(ids, rows, fresh) for name, reason in inc.themes.items()]
     if themes:
         conn.execute(insert(THEMES), themes)
-    return [Member(i, row["source_id"], None, fp, row["published"] or now, row["url_key"], row["alternates"])
+    return [Member(i, row["source_id"], None, fp, row["published"] or now, row["url_key"], row["alternates"],
+                   row["fingerprint"])
             for i, row, fp in zip(ids, rows, fps)]
 REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
 

@@ -17,7 +17,7 @@ def random_fps(rng: random.Random, n: int) -> list[Fingerprint]:
 def test_dice_pairs_are_exactly_the_pairs_similarity_keeps(seed, least):
     rng = random.Random(seed)
     new, others = random_fps(rng, 40), random_fps(rng, 70)
-    rows, cols, scores = dice_pairs(Vocabulary(), new, others, least)
+    rows, cols, scores = dice_pairs(Vocabulary(), [f.dump() for f in new], [f.dump() for f in others], least)
     got = {(i, j): s for i, j, s in zip(rows.tolist(), cols.tolist(), scores.tolist())}
     want = {(i, j): similarity(a, b) for i, a in enumerate(new) for j, b in enumerate(others)
             if similarity(a, b) >= least}
@@ -26,13 +26,13 @@ def test_dice_pairs_are_exactly_the_pairs_similarity_keeps(seed, least):
 
 @pytest.mark.parametrize("new, others", [([], [fingerprint("a museum", "")]), ([fingerprint("a museum", "")], [])])
 def test_no_pairs_without_both_sides(new, others):
-    rows, cols, scores = dice_pairs(Vocabulary(), new, others, 0.1)
+    rows, cols, scores = dice_pairs(Vocabulary(), [f.dump() for f in new], [f.dump() for f in others], 0.1)
     assert len(rows) == len(cols) == len(scores) == 0
 
 
 def test_vocabulary_forgets_rows_not_columns():
     vocab = Vocabulary(limit=2)
-    fps = [fingerprint(t, "") for t in ("museum labels webinar", "museum labels session", "crisis fund opens")]
+    fps = [fingerprint(t, "").dump() for t in ("museum labels webinar", "museum labels session", "crisis fund opens")]
     first = vocab.row(fps[0]).tolist()
     for fp in fps:
         vocab.row(fp)
