@@ -32,28 +32,48 @@ class Member:
     url_key: str
     alternates: list[str]
     text: str = ""  # the stored fingerprint (Fingerprint.dump()): what aggregator/similar.py reads
+    priority: int = 50  # its source's priority (the lead of a story has the highest)
 
 
 @dataclass
 class Story:
-    """The sources and figures of a story so far (a source tells a story once; figures must agree)."""
+    """The sources and figures of a story so far (a source tells a story once; figures must agree), and its lead
+    as stored (`stored_lead`; `leads` counts the members marked lead, normally one) and as it is now."""
 
     sources: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
+    leads: int = 0
+    stored_lead: int | None = None
+    lead: int | None = None
+    lead_priority: int = 0
 
     def add(self, member: Member) -> None:
         self.sources.add(member.source_id)
         self.numbers |= member.fp.numbers
 
+    def found(self, member: Member) -> None:
+        """A new item starts this story: it is the lead (as inserted)."""
+        self.add(member)
+        self.lead = self.stored_lead = member.id  # inserted with lead true
+        self.lead_priority, self.leads = member.priority, 1
+
+    def joined(self, member: Member) -> None:
+        """A new item joins: it takes the lead only with a higher priority (it is the last seen, and the lead so
+        far ranks first among the others)."""
+        self.add(member)
+        if self.lead is not None and member.priority > self.lead_priority:
+            self.lead, self.lead_priority = member.id, member.priority
+
 
 def member_of(item: Item) -> Member:
     """An item as a clustering member."""
     return Member(item.id, item.source_id, item.cluster_id, dedup.load_fingerprint(item.fingerprint),
-                  item.published or item.first_seen, item.url_key, list(item.alternates or []), item.fingerprint)
+                  item.published or item.first_seen, item.url_key, list(item.alternates or []), item.fingerprint,
+                  item.source_priority)
 
 
 MEMBER_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "fingerprint", "published",
-                                              "first_seen", "url_key", "alternates")]
+                                              "first_seen", "url_key", "alternates", "source_priority")]
 
 
 def chunks(values: list, size: int = CHUNK):
@@ -86,10 +106,16 @@ def load_stories(s: Session, cluster_ids: set[int]) -> dict[int, Story]:
     stories: dict[int, Story] = defaultdict(Story)
     conn, c = s.connection(), ITEMS.c
     for part in chunks(sorted(cluster_ids)):
-        rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint).where(c.cluster_id.in_(part)))
-        for cid, source_id, fp in rows:
-            stories[cid].sources.add(source_id)
-            stories[cid].numbers |= dedup.load_fingerprint(fp).numbers
+        rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint, c.id, c.source_priority, c.lead)
+                            .where(c.cluster_id.in_(part)))
+        for cid, source_id, fp, item_id, priority, lead in rows:
+            story = stories[cid]
+            story.sources.add(source_id)
+            story.numbers |= dedup.load_fingerprint(fp).numbers
+            if lead:
+                story.leads += 1
+                story.stored_lead = story.lead = item_id
+                story.lead_priority = priority
     return stories
 
 
@@ -140,20 +166,35 @@ def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
         me.cluster_id = cluster or me.id
         if cluster:
             joined.append({"b_id": me.id, "b_cluster": cluster, "b_reason": reason})
-        stories[me.cluster_id].add(me)
+            stories[cluster].joined(me)
+        else:
+            stories[me.id].found(me)
         versions[me.id] = me
         rows += [{"key": k, "item_id": me.id} for k in lang[me.id]]
         for k in lang[me.id]:
             found[k].add(me.id)  # later items of the batch find it
+    write(s, mine, joined, rows, stories)
+
+
+def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], stories: dict[int, Story]) -> None:
+    """Store the stories chosen, the language keys and the leads: a joiner is not the lead unless it outranks
+    the story's; a story whose stored leads are not exactly one is elected again in full."""
     conn = s.connection()
     for part in chunks([m.id for m in mine if m.cluster_id == m.id]):  # a story of its own, lead as inserted
         conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(cluster_id=ITEMS.c.id))
+    touched = {j["b_cluster"]: stories[j["b_cluster"]] for j in joined}.values()
+    for j in joined:
+        j["b_lead"] = stories[j["b_cluster"]].lead == j["b_id"]
     if joined:
         conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
-                     .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason")), joined)
-    for part in chunks(rows, 5000):
+                     .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason"),
+                             lead=bindparam("b_lead")), joined)
+    deposed = [st.stored_lead for st in touched if st.leads == 1 and st.stored_lead not in (None, st.lead)]
+    for part in chunks(deposed):
+        conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(lead=False))
+    for part in chunks(keys, 5000):
         conn.execute(insert(KEYS), part)  # Core executemany: no ORM bulk bookkeeping
-    elect_leads(s, {j["b_cluster"] for j in joined})  # only a story someone joined can change its lead
+    elect_leads(s, {j["b_cluster"] for j in joined if stories[j["b_cluster"]].leads != 1})
 
 
 WHEN = func.coalesce(ITEMS.c.published, ITEMS.c.first_seen)  # as Member.when; indexed (ix_items_when)

@@ -47,7 +47,7 @@ def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, pre
     if themes:
         conn.execute(insert(THEMES), themes)
     return [Member(i, row["source_id"], None, fp, row["published"] or now, row["url_key"], row["alternates"],
-                   row["fingerprint"])
+                   row["fingerprint"], row["source_priority"])
             for i, row, fp in zip(ids, rows, fps)]
 REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
 

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.mirror import MirrorSpec, SectionWriter, section_lang, slugify  # noqa: E402
 from aggregator.store import Incoming, Store  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 SOURCES = 8
 BATCH = 200
@@ -71,6 +72,12 @@ def main() -> int:
         prof.dump_stats(args.profile)
     spent = time.perf_counter() - t0
     print(f"{len(items)} items, {new} new: {1000 * spent / len(items):.3f} ms/item")
+    with store.engine.connect() as conn:  # sanity: one lead per story
+        bad = conn.execute(text("SELECT count(*) FROM (SELECT cluster_id FROM items GROUP BY cluster_id "
+                                "HAVING sum(CASE WHEN lead THEN 1 ELSE 0 END) != 1) AS wrong")).scalar()
+    if bad:
+        print(f"error: {bad} stories without exactly one lead")
+        return 1
     return 0
 
 

@@ -1,6 +1,7 @@
 """Stories in the store (SQLite and PostgreSQL): joins at insert, leads, persisted keys, edits, URL identity."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from aggregator.clusters import members, multi_source
@@ -174,3 +175,25 @@ def test_store_made_before_stories_is_upgraded_and_indexed(store_url):
                  now=T0 + timedelta(days=1))
     assert len(stories(store)) == 1
     assert store.upsert([inc("https://icom.museum/en/news/statement", *STATEMENT)], now=T0 + timedelta(2)) == (0, 1)
+
+
+def elected(items: list[Item]) -> int:
+    """The lead by the full rule: highest source priority, then first seen, then lowest id."""
+    return min(items, key=lambda i: (-i.source_priority, i.first_seen, i.id)).id
+
+
+@pytest.mark.parametrize("arrivals", [
+    [[("a", 50)], [("b", 70)], [("c", 60)]],            # a higher priority takes the lead, a lower one does not
+    [[("a", 50), ("b", 70), ("c", 70)]],                 # in one batch: the first of the highest
+    [[("a", 80)], [("b", 50), ("c", 90), ("d", 90)]],   # a stored lead deposed by a batch's first 90
+    [[("a", 50), ("b", 50)], [("c", 50)]],               # equal priorities: the first seen stays
+])
+def test_one_lead_per_story_as_the_full_rule_elects(store_url, arrivals):
+    store = Store(store_url)
+    for n, batch in enumerate(arrivals):
+        store.upsert([inc(f"https://{src}.example.org/news/statement", *STATEMENT, source=src, priority=prio)
+                      for src, prio in batch], now=T0 + timedelta(hours=n))
+    with store.session() as s:
+        [story] = multi_source(s).values()
+    assert [i.id for i in story if i.lead] == [elected(story)]
+    assert len(story) == sum(len(b) for b in arrivals)
