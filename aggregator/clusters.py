@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, not_, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
@@ -33,6 +33,7 @@ class Member:
     alternates: list[str]
     text: str = ""  # the stored fingerprint (Fingerprint.dump()): what aggregator/similar.py reads
     priority: int = 50  # its source's priority (the lead of a story has the highest)
+    lead: bool = False
 
 
 @dataclass
@@ -50,6 +51,15 @@ class Story:
     def add(self, member: Member) -> None:
         self.sources.add(member.source_id)
         self.numbers |= member.fp.numbers
+
+    def stored(self, source_id: str, numbers: frozenset[str], item_id: int, priority: int, lead: bool) -> None:
+        """A stored member."""
+        self.sources.add(source_id)
+        self.numbers |= numbers
+        if lead:
+            self.leads += 1
+            self.stored_lead = self.lead = item_id
+            self.lead_priority = priority
 
     def found(self, member: Member) -> None:
         """A new item starts this story: it is the lead (as inserted)."""
@@ -101,21 +111,20 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     return out
 
 
-def load_stories(s: Session, cluster_ids: set[int]) -> dict[int, Story]:
-    """Sources and figures of the candidates' stories."""
+def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: list) -> dict[int, Story]:
+    """Sources, figures and leads of these stories: their members in the pool (every stored item of the `spans`
+    of dates), and the others read from the store."""
     stories: dict[int, Story] = defaultdict(Story)
+    for m in pool:
+        if m.cluster_id in cluster_ids:
+            stories[m.cluster_id].stored(m.source_id, m.fp.numbers, m.id, m.priority, m.lead)
     conn, c = s.connection(), ITEMS.c
+    outside = not_(or_(*(WHEN.between(lo, hi) for lo, hi in spans))) if spans else true()
     for part in chunks(sorted(cluster_ids)):
         rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint, c.id, c.source_priority, c.lead)
-                            .where(c.cluster_id.in_(part)))
+                            .where(c.cluster_id.in_(part), outside))
         for cid, source_id, fp, item_id, priority, lead in rows:
-            story = stories[cid]
-            story.sources.add(source_id)
-            story.numbers |= dedup.load_fingerprint(fp).numbers
-            if lead:
-                story.leads += 1
-                story.stored_lead = story.lead = item_id
-                story.lead_priority = priority
+            stories[cid].stored(source_id, dedup.load_fingerprint(fp).numbers, item_id, priority, lead)
     return stories
 
 
@@ -156,10 +165,11 @@ def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
     lang = {m.id: dedup.language_keys(m.url_key, m.alternates) for m in mine}
     found = lookup(s, {k for ks in lang.values() for k in ks})
     versions = load_members(s, {i for ids in found.values() for i in ids})
-    pool = [m for m in window(s, mine, settings.window_days) if m.id not in lang]
+    spans = date_spans(mine, settings.window_days)
+    pool = [m for m in window(s, spans) if m.id not in lang]
     alike = similar(mine, pool, settings)
     stories = load_stories(s, {m.cluster_id for m in versions.values()}
-                           | {c.cluster_id for cands in alike for _, c in cands if c.cluster_id is not None})
+                           | {c.cluster_id for cands in alike for _, c in cands if c.cluster_id is not None}, pool, spans)
     rows, joined = [], []
     for me, candidates in zip(mine, alike):
         cluster, reason = choose(me, near(lang[me.id], found, versions), candidates, stories, settings)
@@ -198,11 +208,12 @@ def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], 
 
 
 WHEN = func.coalesce(ITEMS.c.published, ITEMS.c.first_seen)  # as Member.when; indexed (ix_items_when)
-POOL_COLUMNS = [ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.cluster_id, ITEMS.c.fingerprint, WHEN.label("when")]
+POOL_COLUMNS = [ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.cluster_id, ITEMS.c.fingerprint, WHEN.label("when"),
+                ITEMS.c.source_priority, ITEMS.c.lead]
 
 
-def window(s: Session, mine: list[Member], days: int) -> list[Member]:
-    """Stored items published within `days` (and a day's rounding) of any of these, by id."""
+def date_spans(mine: list[Member], days: int) -> list[list[datetime]]:
+    """The dates within `days` (and a day's rounding) of any of these items, as few [low, high] spans."""
     reach = timedelta(days=days + 1)
     spans: list[list[datetime]] = []
     for when in sorted(m.when for m in mine):
@@ -210,13 +221,18 @@ def window(s: Session, mine: list[Member], days: int) -> list[Member]:
             spans[-1][1] = when + reach
         else:
             spans.append([when - reach, when + reach])
+    return spans
+
+
+def window(s: Session, spans: list[list[datetime]]) -> list[Member]:
+    """Stored items published within these spans."""
     if not spans:
         return []
     q = select(*POOL_COLUMNS).where(or_(*(WHEN.between(lo, hi) for lo, hi in spans)))  # no ORDER BY: SQLite would
     # scan the table in id order rather than search ix_items_when; choose() orders candidates itself
     load = dedup.load_fingerprint
-    return [Member(i, source, cluster, load(fp), when, "", [], fp) for i, source, cluster, fp, when in
-            s.connection().execute(q)]
+    return [Member(i, source, cluster, load(fp), when, "", [], fp, priority, lead)
+            for i, source, cluster, fp, when, priority, lead in s.connection().execute(q)]
 
 
 VOCABULARY = similar_.Vocabulary()
