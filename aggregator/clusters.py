@@ -248,6 +248,8 @@ def similar(mine: list[Member], pool: list[Member], settings: Dedup) -> list[lis
     out: list[list[tuple[float, Member]]] = [[] for _ in mine]
     if not mine:
         return out
+    if len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items never match
+        pool = [m for m in pool if m.source_id not in batch_sources]
     others = sorted(pool, key=lambda m: m.when) + mine  # the pool by date, then the batch
     times = np.array([m.when.timestamp() for m in others])
     t_pool, t_new, n = times[:len(pool)], times[len(pool):], len(pool)

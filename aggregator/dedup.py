@@ -28,6 +28,9 @@ WORD = re.compile(r"\w+")
 NUMBER = re.compile(r"(?<![\w-])\d+(?:\.\d+)?")
 THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}\b)")
 DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+SEPARATOR = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d)")  # where THOUSANDS or DECIMAL_COMMA may apply
+DIGIT = re.compile(r"\d")
+NONE: frozenset[str] = frozenset()
 YEAR = re.compile(r"(19|20)\d\d")
 # Language markers in URLs: /en/ path segments, ru.example.org hosts, ?lang=fr.
 LANG_SEGMENT = re.compile(r"/(?:[a-z]{2}(?:-[a-z]{2})?)(?=/)")
@@ -94,8 +97,18 @@ def cognate(word: str) -> str:
 
 def numbers(text: str) -> frozenset[str]:
     """Standalone numbers other than years, written one way (1,000 = 1.000 = 1000; 92,41 = 92.41); not COVID-19."""
-    text = DECIMAL_COMMA.sub(".", THOUSANDS.sub("", text))
+    if not DIGIT.search(text):
+        return NONE
+    text = SEPARATOR.sub(separator, text)
     return frozenset(n for n in NUMBER.findall(text) if not YEAR.fullmatch(n))
+
+
+def separator(m: re.Match) -> str:
+    """A separator between digits: gone before a group of three (thousands), else a decimal comma made a point
+    (THOUSANDS then DECIMAL_COMMA, in one pass)."""
+    if THOUSANDS.match(m.string, m.start()):
+        return ""
+    return "." if m.group() == "," else m.group()
 
 
 def fingerprint(title: str, summary: str) -> Fingerprint:

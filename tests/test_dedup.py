@@ -115,3 +115,20 @@ def test_stored_language_keys_do_not_drift():
 
 
 GOLDEN = [71776119922307737, 71776120331500277]  # band 255, crc32 of 'n:icom.museum/*/news/?' and 'u:...'
+
+
+def test_numbers_in_one_pass_equal_the_two_pass_rule():
+    """numbers() folds thousands separators and decimal commas in one pass: the same as THOUSANDS then
+    DECIMAL_COMMA applied in turn, on random strings of digits, separators and letters."""
+    import random
+
+    from aggregator import dedup
+
+    def two_pass(text):
+        text = dedup.DECIMAL_COMMA.sub(".", dedup.THOUSANDS.sub("", text))
+        return frozenset(n for n in dedup.NUMBER.findall(text) if not dedup.YEAR.fullmatch(n))
+
+    rng = random.Random(5)
+    for _ in range(20000):
+        text = "".join(rng.choice("0123456789.,\u00a0\u202f -aZ%") for _ in range(rng.randint(0, 14)))
+        assert numbers(text) == two_pass(text), text
