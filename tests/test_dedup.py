@@ -132,3 +132,15 @@ def test_numbers_in_one_pass_equal_the_two_pass_rule():
     for _ in range(20000):
         text = "".join(rng.choice("0123456789.,\u00a0\u202f -aZ%") for _ in range(rng.randint(0, 14)))
         assert numbers(text) == two_pass(text), text
+
+
+def test_fold_of_latin_text_strips_exactly_the_combining_marks():
+    """fold()'s fast path for Latin text deletes what unicodedata.combining() marks, no more and no less."""
+    import unicodedata
+
+    from aggregator.dedup import fold
+
+    for code in range(0x80, 0x370):
+        text = f"a{chr(code)}b\u00e9"
+        want = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+        assert fold(text) == want, hex(code)
