@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
-from sqlalchemy import bindparam, func, insert, not_, or_, select, true, update
+from sqlalchemy import bindparam, func, insert, not_, select, true, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
 from aggregator import similar as similar_
+from aggregator import window
 from aggregator.config import Dedup
 from aggregator.models import Item, ItemKey
 
@@ -34,6 +35,10 @@ class Member:
     text: str = ""  # the stored fingerprint (Fingerprint.dump()): what aggregator/similar.py reads
     priority: int = 50  # its source's priority (the lead of a story has the highest)
     lead: bool = False
+    t: float = field(init=False, repr=False)  # `when` in seconds since 1970
+
+    def __post_init__(self):
+        self.t = self.when.timestamp()
 
 
 @dataclass
@@ -111,7 +116,7 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     return out
 
 
-def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: list) -> dict[int, Story]:
+def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: list[tuple[int, int]]) -> dict[int, Story]:
     """Sources, figures and leads of these stories: their members in the pool (every stored item of the `spans`
     of dates), and the others read from the store."""
     stories: dict[int, Story] = defaultdict(Story)
@@ -119,7 +124,7 @@ def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: l
         if m.cluster_id in cluster_ids:
             stories[m.cluster_id].stored(m.source_id, m.fp.numbers, m.id, m.priority, m.lead)
     conn, c = s.connection(), ITEMS.c
-    outside = not_(or_(*(WHEN.between(lo, hi) for lo, hi in spans))) if spans else true()
+    outside = not_(window.within(spans)) if spans else true()
     for part in chunks(sorted(cluster_ids)):
         rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint, c.id, c.source_priority, c.lead)
                             .where(c.cluster_id.in_(part), outside))
@@ -158,15 +163,16 @@ def near(keys: list[int], index: dict[int, set[int]], members: dict[int, Member]
     return sorted((members[i] for i in ids if i in members), key=lambda m: m.id)
 
 
-def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
+def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Window | None = None) -> None:
     """Give each new (inserted) item its story and reason, store its language keys, and re-elect the touched
     stories' leads. Similar items are every item of another source published within the window (exact, no
-    sampling), scored for the whole batch at once (aggregator/similar.py)."""
+    sampling), scored for the whole batch at once (aggregator/similar.py); `recent` keeps the days read."""
+    recent = recent or window.Window()
     lang = {m.id: dedup.language_keys(m.url_key, m.alternates) for m in mine}
     found = lookup(s, {k for ks in lang.values() for k in ks})
     versions = load_members(s, {i for ids in found.values() for i in ids})
-    spans = date_spans(mine, settings.window_days)
-    pool = [m for m in window(s, spans) if m.id not in lang]
+    spans = window.day_spans([m.when for m in mine], settings.window_days)
+    pool = recent.pool(s, spans, exclude=set(lang))
     alike = similar(mine, pool, settings)
     stories = load_stories(s, {m.cluster_id for m in versions.values()}
                            | {c.cluster_id for cands in alike for _, c in cands if c.cluster_id is not None}, pool, spans)
@@ -183,10 +189,11 @@ def assign(s: Session, mine: list[Member], settings: Dedup) -> None:
         rows += [{"key": k, "item_id": me.id} for k in lang[me.id]]
         for k in lang[me.id]:
             found[k].add(me.id)  # later items of the batch find it
-    write(s, mine, joined, rows, stories)
+    write(s, mine, joined, rows, stories, recent)
 
 
-def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], stories: dict[int, Story]) -> None:
+def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], stories: dict[int, Story],
+          recent: window.Window) -> None:
     """Store the stories chosen, the language keys and the leads: a joiner is not the lead unless it outranks
     the story's; a story whose stored leads are not exactly one is elected again in full."""
     conn = s.connection()
@@ -204,35 +211,18 @@ def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], 
         conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(lead=False))
     for part in chunks(keys, 5000):
         conn.execute(insert(KEYS), part)  # Core executemany: no ORM bulk bookkeeping
-    elect_leads(s, {j["b_cluster"] for j in joined if stories[j["b_cluster"]].leads != 1})
-
-
-WHEN = func.coalesce(ITEMS.c.published, ITEMS.c.first_seen)  # as Member.when; indexed (ix_items_when)
-POOL_COLUMNS = [ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.cluster_id, ITEMS.c.fingerprint, WHEN.label("when"),
-                ITEMS.c.source_priority, ITEMS.c.lead]
-
-
-def date_spans(mine: list[Member], days: int) -> list[list[datetime]]:
-    """The dates within `days` (and a day's rounding) of any of these items, as few [low, high] spans."""
-    reach = timedelta(days=days + 1)
-    spans: list[list[datetime]] = []
-    for when in sorted(m.when for m in mine):
-        if spans and when - reach <= spans[-1][1]:
-            spans[-1][1] = when + reach
-        else:
-            spans.append([when - reach, when + reach])
-    return spans
-
-
-def window(s: Session, spans: list[list[datetime]]) -> list[Member]:
-    """Stored items published within these spans."""
-    if not spans:
-        return []
-    q = select(*POOL_COLUMNS).where(or_(*(WHEN.between(lo, hi) for lo, hi in spans)))  # no ORDER BY: SQLite would
-    # scan the table in id order rather than search ix_items_when; choose() orders candidates itself
-    load = dedup.load_fingerprint
-    return [Member(i, source, cluster, load(fp), when, "", [], fp, priority, lead)
-            for i, source, cluster, fp, when, priority, lead in s.connection().execute(q)]
+    by_id = {m.id: m for m in mine}
+    for m in mine:
+        m.lead = m.cluster_id == m.id  # as inserted
+    for j in joined:
+        by_id[j["b_id"]].lead = j["b_lead"]
+    recent.add(mine)
+    for item_id in deposed:
+        recent.set_lead(item_id, False)
+    again = {j["b_cluster"] for j in joined if stories[j["b_cluster"]].leads != 1}
+    if again:
+        elect_leads(s, again)
+        recent.clear()  # leads changed beyond what it knows
 
 
 VOCABULARY = similar_.Vocabulary()
@@ -250,8 +240,8 @@ def similar(mine: list[Member], pool: list[Member], settings: Dedup) -> list[lis
         return out
     if len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items never match
         pool = [m for m in pool if m.source_id not in batch_sources]
-    others = sorted(pool, key=lambda m: m.when) + mine  # the pool by date, then the batch
-    times = np.array([m.when.timestamp() for m in others])
+    others = pool + mine  # the pool by date (as Window.pool gives it), then the batch
+    times = np.array([m.t for m in others])
     t_pool, t_new, n = times[:len(pool)], times[len(pool):], len(pool)
     a, b = VOCABULARY.matrix([m.text for m in mine]), VOCABULARY.matrix([m.text for m in others[:n]])
     reach, found = (settings.window_days + 1) * 86400, []

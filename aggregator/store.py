@@ -17,6 +17,7 @@ from aggregator.migrate import ensure_indexes, upgrade
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
 from aggregator.schema import check_schema
 from aggregator.storewrite import apply_content, insert_new, rekeyed, set_themes
+from aggregator.window import Window
 
 
 def utcnow() -> datetime:
@@ -88,6 +89,7 @@ class Store:
         check_schema(self.engine, Base.metadata)  # anything else missing is refused
         ensure_indexes(self.engine)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
+        self.window = Window()  # the days clustering read, kept between batches while nobody else writes
         self.feed_id_prefix = feed_id_prefix
 
     def upsert(self, batch: Iterable[Incoming], now: datetime | None = None) -> tuple[int, int]:
@@ -99,8 +101,12 @@ class Store:
                 with self.session.begin() as s:
                     return self._upsert(s, unique, now)
             except IntegrityError:  # another writer inserted the same key meanwhile: re-read and retry
+                self.window.clear()
                 if attempt == 2:
                     raise
+            except BaseException:
+                self.window.clear()  # it may hold what the rolled-back transaction wrote
+                raise
         raise AssertionError("unreachable")
 
     def _upsert(self, s: Session, unique: dict[str, Incoming], now: datetime) -> tuple[int, int]:
@@ -110,6 +116,7 @@ class Store:
             select(Item).where(Item.url_key.in_(list(unique))).options(selectinload(Item.themes)))}
         existing |= rekeyed(s, {k: inc for k, inc in unique.items() if k not in existing}, set(unique), now)
         fresh = [(key, inc) for key, inc in unique.items() if key not in existing]
+        changed: list[Item] = []  # existing items whose date or source changed (clustering reads them by date)
         for key, item in existing.items():
             inc = unique[key]
             item.last_seen = now
@@ -119,11 +126,15 @@ class Store:
                 if item.content_hash:
                     item.updated = now
                 apply_content(item, inc)
-            item.source_id, item.source_priority = inc.source_id, inc.priority
+                changed.append(item)
+            if (item.source_id, item.source_priority) != (inc.source_id, inc.priority):
+                item.source_id, item.source_priority = inc.source_id, inc.priority
+                changed.append(item)
             set_themes(item, inc.themes)
+        self.window.forget([i.id for i in changed], [i.published or i.first_seen for i in changed])
         if fresh:
             s.flush()  # the re-crawled items' changes first, as one unit of work did before
-            assign(s, insert_new(s, fresh, now, self.feed_id_prefix), self.dedup)
+            assign(s, insert_new(s, fresh, now, self.feed_id_prefix), self.dedup, self.window)
         return len(fresh), len(unique) - len(fresh)
 
     def edited(self, item: Item, inc: Incoming) -> bool:

@@ -19,7 +19,7 @@ from aggregator.store import Incoming, Store  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 SOURCES = 8
-BATCH = 200
+BATCH = int(__import__("os").environ.get("BENCH_BATCH", 200))
 
 
 def rows(n: int, per_source: int = BATCH):

@@ -1,0 +1,125 @@
+"""The stored items of the days around a batch, for clustering: read by date through ix_items_when, and kept
+between batches on SQLite while no other connection has written (PRAGMA data_version); always read on PostgreSQL."""
+from __future__ import annotations
+
+import bisect
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from aggregator import dedup
+from aggregator.models import Item
+
+if TYPE_CHECKING:
+    from aggregator.clusters import Member
+
+ITEMS = Item.__table__
+WHEN = func.coalesce(ITEMS.c.published, ITEMS.c.first_seen)  # as Member.when; indexed (ix_items_when)
+COLUMNS = [ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.cluster_id, ITEMS.c.fingerprint, WHEN.label("when"),
+           ITEMS.c.source_priority, ITEMS.c.lead]
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+DAY = 86400
+
+
+def day_of(when: datetime) -> int:
+    """Days since 1970-01-01 (UTC)."""
+    return int(when.timestamp() // DAY)
+
+
+def day_spans(whens: list[datetime], days: int) -> list[tuple[int, int]]:
+    """The whole days within `days` (and a day's rounding) of any of these dates, as few [first, last] spans."""
+    spans: list[list[int]] = []
+    for day in sorted({day_of(w) for w in whens}):
+        if spans and day - days - 1 <= spans[-1][1] + 1:
+            spans[-1][1] = day + days + 1
+        else:
+            spans.append([day - days - 1, day + days + 1])
+    return [(a, b) for a, b in spans]
+
+
+def within(spans: list[tuple[int, int]]):
+    """SQL: the item's date falls on one of these days."""
+    return or_(*(and_(WHEN >= EPOCH + timedelta(days=a), WHEN < EPOCH + timedelta(days=b + 1)) for a, b in spans))
+
+
+class Window:
+    """Members by day, each loaded day complete (every stored item of that day, its story and lead as stored)."""
+
+    def __init__(self, limit: int = 200_000):
+        self.days: dict[int, list[Member]] = {}
+        self.where: dict[int, int] = {}  # item id -> its day
+        self.token: tuple | None = None
+        self.limit = limit
+
+    def pool(self, s: Session, spans: list[tuple[int, int]], exclude: set[int]) -> list[Member]:
+        """The stored items of these days but `exclude`, by date."""
+        conn = s.connection()
+        token = version(conn)
+        if token is None or token != self.token or len(self.where) > self.limit:
+            self.clear()
+            self.token = token
+        wanted = [d for a, b in spans for d in range(a, b + 1)]
+        missing = [d for d in wanted if d not in self.days]
+        if missing:
+            self.load(conn, runs(missing), exclude)
+        return [m for d in wanted for m in self.days[d]]
+
+    def load(self, conn, spans: list[tuple[int, int]], exclude: set[int]) -> None:
+        from aggregator.clusters import Member
+
+        for a, b in spans:
+            for d in range(a, b + 1):
+                self.days[d] = []
+        load = dedup.load_fingerprint
+        for i, source, cluster, fp, when, priority, lead in conn.execute(select(*COLUMNS).where(within(spans))):
+            if i not in exclude:
+                self.put(Member(i, source, cluster, load(fp), when, "", [], fp, priority, lead))
+
+    def put(self, m: Member) -> None:
+        day = day_of(m.when)
+        if day in self.days:
+            bisect.insort(self.days[day], m, key=lambda x: x.t)
+            self.where[m.id] = day
+
+    def add(self, members: list[Member]) -> None:
+        """New items, with their story and lead, once they are written."""
+        for m in members:
+            self.put(m)
+
+    def set_lead(self, item_id: int, lead: bool) -> None:
+        for m in self.days.get(self.where.get(item_id, -1 << 40), ()):
+            if m.id == item_id:
+                m.lead = lead
+
+    def forget(self, item_ids: list[int], whens: list[datetime]) -> None:
+        """Items changed in the store (date, source): the days they were and are on are read again when needed."""
+        days = {self.where.get(i) for i in item_ids} | {day_of(w) for w in whens}
+        for day in days - {None}:
+            for m in self.days.pop(day, ()):
+                self.where.pop(m.id, None)
+
+    def clear(self) -> None:
+        self.days.clear()
+        self.where.clear()
+
+
+def runs(days: list[int]) -> list[tuple[int, int]]:
+    """Sorted day numbers as [first, last] runs."""
+    out: list[list[int]] = []
+    for d in days:
+        if out and d == out[-1][1] + 1:
+            out[-1][1] = d
+        else:
+            out.append([d, d])
+    return [(a, b) for a, b in out]
+
+
+def version(conn) -> tuple | None:
+    """What says the store is unchanged by others since we last looked: the SQLite connection and its
+    data_version (which changes when another connection commits); None where there is none (PostgreSQL)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    raw = conn.connection.dbapi_connection
+    return id(raw), conn.execute(text("PRAGMA data_version")).scalar()
