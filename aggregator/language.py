@@ -2,19 +2,62 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
 MIN_PROBABILITY = 0.9
 MIN_LETTERS = 12
+MEMO_LIMIT = 200_000  # (state, word) walks kept; cleared when full
+WALKS: dict[tuple[int, bytes, bool], tuple[int, tuple[int, ...]]] = {}
+
+
+def walk_word(ident, state: int, word: bytes) -> tuple[int, tuple[int, ...]]:
+    """py3langid's DFA walk (langid.visit_counts) over one word's bytes from `state`: the end state and the
+    features it passed, in order."""
+    nextmove, rowbase, output, found = ident.tk_nextmove, ident._rowbase, ident.tk_output, []
+    for byte in word:
+        state = nextmove[rowbase[state] + byte]
+        if output[state] >= 0:
+            found.append(output[state])
+    return state, tuple(found)
+
+
+def visit_counts(ident, text: bytes) -> Counter | None:
+    """langid.visit_counts(text), the walk cached per (state, space-ended word): the same counts, same order."""
+    if len(WALKS) > MEMO_LIMIT:
+        WALKS.clear()
+    state, found = 0, []
+    words = text.split(b" ")
+    last = len(words) - 1
+    for n, word in enumerate(words):
+        key = (state, word, n == last)
+        hit = WALKS.get(key)
+        if hit is None:
+            hit = WALKS[key] = walk_word(ident, state, word if n == last else word + b" ")
+        state = hit[0]
+        found += hit[1]
+    return Counter(found) if found else None
+
+
+class Identifier(LanguageIdentifier):
+    """py3langid's identifier with the per-word cached DFA walk; scores and decisions are py3langid's own."""
+
+    __slots__ = ()
+
+    def _raw_score(self, text):
+        visits = visit_counts(self, text)
+        if visits is None:  # no features: py3langid's own fill
+            return super()._raw_score(text)
+        return self._sparse_score(visits, self.nb_ptc)
 
 
 @lru_cache(maxsize=1)
-def model():
+def model() -> Identifier:
     """py3langid's bundled model, loaded once per process (about half a second)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return Identifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 @lru_cache(maxsize=None)
