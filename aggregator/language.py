@@ -11,7 +11,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 MIN_PROBABILITY = 0.9
 MIN_LETTERS = 12
 MEMO_LIMIT = 200_000  # (state, word) walks kept; cleared when full
-WALKS: dict[tuple[int, bytes, bool], tuple[int, tuple[int, ...]]] = {}
+WALKS: dict[tuple[int, bytes], tuple[int, tuple[int, ...]]] = {}
 
 
 def walk_word(ident, state: int, word: bytes) -> tuple[int, tuple[int, ...]]:
@@ -26,19 +26,19 @@ def walk_word(ident, state: int, word: bytes) -> tuple[int, tuple[int, ...]]:
 
 
 def visit_counts(ident, text: bytes) -> Counter | None:
-    """langid.visit_counts(text), the walk cached per (state, space-ended word): the same counts, same order."""
+    """langid.visit_counts(text), the walk cached per (state, word and its space): the same counts, same order."""
     if len(WALKS) > MEMO_LIMIT:
         WALKS.clear()
-    state, found = 0, []
-    words = text.split(b" ")
-    last = len(words) - 1
-    for n, word in enumerate(words):
-        key = (state, word, n == last)
-        hit = WALKS.get(key)
+    get, found = WALKS.get, []
+    extend, state = found.extend, 0
+    *words, tail = text.split(b" ")
+    for word in words:
+        hit = get((state, word))
         if hit is None:
-            hit = WALKS[key] = walk_word(ident, state, word if n == last else word + b" ")
+            hit = WALKS[state, word] = walk_word(ident, state, word + b" ")
         state = hit[0]
-        found += hit[1]
+        extend(hit[1])
+    extend(walk_word(ident, state, tail)[1])
     return Counter(found) if found else None
 
 
