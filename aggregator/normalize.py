@@ -47,7 +47,9 @@ STRIP_CLEANER = nh3.Cleaner(tags=set())
 
 def xml_clean(text: str | None) -> str:
     """Drop every character XML 1.0 forbids (NUL, C0/C1 controls, U+FFFE/FFFF, lone surrogates)."""
-    return NOT_XML.sub("", text or "")
+    if not text or text.isprintable():  # printable excludes all of those (and tab, newline, no-break space...)
+        return text or ""
+    return NOT_XML.sub("", text)
 
 
 def clean_text(text: str | None) -> str:

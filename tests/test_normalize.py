@@ -89,3 +89,15 @@ def test_summary_cleaner_matches_nh3_clean_per_base(raw, base):
 
     BASE.url = base
     assert SUMMARY_CLEANER.clean(raw) == fresh_nh3(raw, base)
+
+
+def test_xml_clean_keeps_every_printable_character_and_drops_the_rest():
+    """xml_clean returns printable text as it is: no printable character may be one NOT_XML drops."""
+    import sys
+
+    from aggregator.normalize import NOT_XML
+
+    chars = "".join(chr(c) for c in range(sys.maxunicode + 1))
+    printable = [c for c in chars if c.isprintable()]
+    assert not NOT_XML.search("".join(printable))
+    assert xml_clean(chars) == NOT_XML.sub("", chars)
