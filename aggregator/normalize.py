@@ -20,6 +20,8 @@ BOILERPLATE = re.compile(
     r"|<a [^>]*>\s*(?:Read more|Continue reading|Weiterlesen|mehr erfahren|Lire la suite|En savoir plus|Leer más"
     r"|Leggi tutto|Lees meer|Подробнее)\b[^<]*(?:<[^/][^>]*>[^<]*</[^>]+>[^<]*)*</a>",
     re.IGNORECASE | re.DOTALL)
+# Every BOILERPLATE match holds one of these, lower-cased (no letter of them has a special case-insensitive twin).
+BOILERPLATE_HINTS = ("<a ", "ppeared")
 
 
 class Base(threading.local):
@@ -67,10 +69,18 @@ def sanitize_html(fragment: str | None, base_url: str) -> str:
         return ""
     BASE.url = base_url
     cleaned = SUMMARY_CLEANER.clean(xml_clean(fragment))
-    cleaned = " ".join(BOILERPLATE.sub("", cleaned).split())
+    cleaned = " ".join(strip_boilerplate(cleaned).split())
     if len(cleaned) > MAX_SUMMARY:
         cleaned = shorten_html(cleaned)
     return cleaned
+
+
+def strip_boilerplate(fragment: str) -> str:
+    """BOILERPLATE removed; skipped for a fragment with none of its hints."""
+    low = fragment.lower()
+    if not any(hint in low for hint in BOILERPLATE_HINTS):
+        return fragment
+    return BOILERPLATE.sub("", fragment)
 
 
 def shorten_html(fragment: str) -> str:

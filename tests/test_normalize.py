@@ -101,3 +101,17 @@ def test_xml_clean_keeps_every_printable_character_and_drops_the_rest():
     printable = [c for c in chars if c.isprintable()]
     assert not NOT_XML.search("".join(printable))
     assert xml_clean(chars) == NOT_XML.sub("", chars)
+
+
+HINTED = [
+    "The post X appeared first on Y.", "THE POST X APPEARED FIRST ON Y.", "The poſt X appeared fırst on Y.",
+    '<a href="/x">Read more</a>', '<A href="/x">Read more</A>', "<p>The post <a>X</a> appeared first on <a>Y</a>.</p>",
+    "No boilerplate here", '<a href="/x">Lire la suite</a> and more', "Kelvin \u212a and \u0130 and ß",
+]
+
+
+@pytest.mark.parametrize("text", HINTED)
+def test_boilerplate_hints_never_skip_a_match(text):
+    from aggregator.normalize import BOILERPLATE, strip_boilerplate
+
+    assert strip_boilerplate(text) == BOILERPLATE.sub("", text)
