@@ -164,9 +164,9 @@ def tag(compiled: Compiled, title: str, summary: str, categories: list[str] | tu
             skip = excluded(blocked, start, end) if blocked and target is folded else ()
             add_span(evidence, "title" if start < boundary else "summary", hit, skip)
     found = {}
-    for theme in compiled.themes:
-        points = evidence.get(theme, {})
-        if sum(points.values()) >= THRESHOLD:
+    for theme in compiled.themes:  # in the config's order
+        points = evidence.get(theme)
+        if points and sum(points.values()) >= THRESHOLD:
             found[theme] = "; ".join(why for why, _ in sorted(points.items(), key=lambda kv: -kv[1])[:3])
     return found
 
