@@ -6,8 +6,6 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
 MIN_PROBABILITY = 0.9
 MIN_LETTERS = 12
 MEMO_LIMIT = 200_000  # (state, word) walks kept; cleared when full
@@ -42,22 +40,22 @@ def visit_counts(ident, text: bytes) -> Counter | None:
     return Counter(found) if found else None
 
 
-class Identifier(LanguageIdentifier):
-    """py3langid's identifier with the per-word cached DFA walk; scores and decisions are py3langid's own."""
-
-    __slots__ = ()
-
-    def _raw_score(self, text):
-        visits = visit_counts(self, text)
-        if visits is None:  # no features: py3langid's own fill
-            return super()._raw_score(text)
-        return self._sparse_score(visits, self.nb_ptc)
+def raw_score(ident, text: bytes):
+    """py3langid's LanguageIdentifier._raw_score with the cached walk; the scores are py3langid's own."""
+    visits = visit_counts(ident, text)
+    if visits is None:  # no features: py3langid's own fill
+        return type(ident).__base__._raw_score(ident, text)
+    return ident._sparse_score(visits, ident.nb_ptc)
 
 
 @lru_cache(maxsize=1)
-def model() -> Identifier:
-    """py3langid's bundled model, loaded once per process (about half a second)."""
-    return Identifier.from_model_file(MODEL_FILE, norm_probs=True)
+def model():
+    """py3langid's bundled model, loaded once per process (about half a second; py3langid imported only then),
+    as an identifier whose raw scores use the cached walk."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    cls = type("Identifier", (LanguageIdentifier,), {"__slots__": (), "_raw_score": raw_score})
+    return cls.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 @lru_cache(maxsize=None)
