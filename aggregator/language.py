@@ -2,19 +2,60 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
 MIN_PROBABILITY = 0.9
 MIN_LETTERS = 12
+MEMO_LIMIT = 200_000  # (state, word) walks kept; cleared when full
+WALKS: dict[tuple[int, bytes], tuple[int, tuple[int, ...]]] = {}
+
+
+def walk_word(ident, state: int, word: bytes) -> tuple[int, tuple[int, ...]]:
+    """py3langid's DFA walk (langid.visit_counts) over one word's bytes from `state`: the end state and the
+    features it passed, in order."""
+    nextmove, rowbase, output, found = ident.tk_nextmove, ident._rowbase, ident.tk_output, []
+    for byte in word:
+        state = nextmove[rowbase[state] + byte]
+        if output[state] >= 0:
+            found.append(output[state])
+    return state, tuple(found)
+
+
+def visit_counts(ident, text: bytes) -> Counter | None:
+    """langid.visit_counts(text), the walk cached per (state, word and its space): the same counts, same order."""
+    if len(WALKS) > MEMO_LIMIT:
+        WALKS.clear()
+    get, found = WALKS.get, []
+    extend, state = found.extend, 0
+    *words, tail = text.split(b" ")
+    for word in words:
+        hit = get((state, word))
+        if hit is None:
+            hit = WALKS[state, word] = walk_word(ident, state, word + b" ")
+        state = hit[0]
+        extend(hit[1])
+    extend(walk_word(ident, state, tail)[1])
+    return Counter(found) if found else None
+
+
+def raw_score(ident, text: bytes):
+    """py3langid's LanguageIdentifier._raw_score with the cached walk; the scores are py3langid's own."""
+    visits = visit_counts(ident, text)
+    if visits is None:  # no features: py3langid's own fill
+        return type(ident).__base__._raw_score(ident, text)
+    return ident._sparse_score(visits, ident.nb_ptc)
 
 
 @lru_cache(maxsize=1)
 def model():
-    """py3langid's bundled model, loaded once per process (about half a second)."""
+    """py3langid's bundled model, loaded once per process (about half a second; py3langid imported only then),
+    as an identifier whose raw scores use the cached walk."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    cls = type("Identifier", (LanguageIdentifier,), {"__slots__": (), "_raw_score": raw_score})
+    return cls.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 @lru_cache(maxsize=None)

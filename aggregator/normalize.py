@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from urllib.parse import urljoin
 
 import nh3
@@ -19,11 +20,38 @@ BOILERPLATE = re.compile(
     r"|<a [^>]*>\s*(?:Read more|Continue reading|Weiterlesen|mehr erfahren|Lire la suite|En savoir plus|Leer más"
     r"|Leggi tutto|Lees meer|Подробнее)\b[^<]*(?:<[^/][^>]*>[^<]*</[^>]+>[^<]*)*</a>",
     re.IGNORECASE | re.DOTALL)
+# Every BOILERPLATE match holds one of these, lower-cased (no letter of them has a special case-insensitive twin).
+BOILERPLATE_HINTS = ("<a ", "ppeared")
+
+
+class Base(threading.local):
+    """The summary's page URL while SUMMARY_CLEANER runs in this thread (its href filter resolves against it)."""
+
+    url = ""
+
+
+BASE = Base()
+
+
+def absolute_href(tag: str, attr: str, value: str) -> str | None:
+    """An href made absolute against BASE.url; None (dropped) unless http(s) or mailto; other attributes kept."""
+    if attr != "href":
+        return value
+    full = urljoin(BASE.url, value.strip())
+    return full if full.startswith(("http://", "https://", "mailto:")) else None
+
+
+# Built once: nh3.clean would build its sanitiser (tag and attribute sets) again on every call.
+SUMMARY_CLEANER = nh3.Cleaner(tags=SUMMARY_TAGS, attributes=SUMMARY_ATTRS, url_schemes={"http", "https", "mailto"},
+                              link_rel="noopener noreferrer", attribute_filter=absolute_href, strip_comments=True)
+STRIP_CLEANER = nh3.Cleaner(tags=set())
 
 
 def xml_clean(text: str | None) -> str:
     """Drop every character XML 1.0 forbids (NUL, C0/C1 controls, U+FFFE/FFFF, lone surrogates)."""
-    return NOT_XML.sub("", text or "")
+    if not text or text.isprintable():  # printable excludes all of those (and tab, newline, no-break space...)
+        return text or ""
+    return NOT_XML.sub("", text)
 
 
 def clean_text(text: str | None) -> str:
@@ -31,7 +59,7 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     if "<" in text:
-        text = nh3.clean(text, tags=set())
+        text = STRIP_CLEANER.clean(text)
     return " ".join(xml_clean(html.unescape(text)).split())
 
 
@@ -39,20 +67,20 @@ def sanitize_html(fragment: str | None, base_url: str) -> str:
     """Summary HTML reduced to safe inline markup; links absolute http(s) with rel=noopener noreferrer."""
     if not fragment:
         return ""
-
-    def absolute(tag: str, attr: str, value: str) -> str | None:
-        if attr != "href":
-            return value
-        full = urljoin(base_url, value.strip())
-        return full if full.startswith(("http://", "https://", "mailto:")) else None
-
-    cleaned = nh3.clean(xml_clean(fragment), tags=SUMMARY_TAGS, attributes=SUMMARY_ATTRS,
-                        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
-                        attribute_filter=absolute, strip_comments=True)
-    cleaned = " ".join(BOILERPLATE.sub("", cleaned).split())
+    BASE.url = base_url
+    cleaned = SUMMARY_CLEANER.clean(xml_clean(fragment))
+    cleaned = " ".join(strip_boilerplate(cleaned).split())
     if len(cleaned) > MAX_SUMMARY:
         cleaned = shorten_html(cleaned)
     return cleaned
+
+
+def strip_boilerplate(fragment: str) -> str:
+    """BOILERPLATE removed; skipped for a fragment with none of its hints."""
+    low = fragment.lower()
+    if not any(hint in low for hint in BOILERPLATE_HINTS):
+        return fragment
+    return BOILERPLATE.sub("", fragment)
 
 
 def shorten_html(fragment: str) -> str:

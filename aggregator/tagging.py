@@ -23,6 +23,8 @@ COMBINING = re.compile(r"[\u0300-\u036f]")
 THRESHOLD = 2
 ANY = "*"
 FIELD_BREAK = "\n|\n"
+FEW_STARTS = 24  # terms starting with at most this many characters (acronyms): the scan skips to those
+AFTER_START = r"(?<!\w(?s:.))"  # after a term's first character: no word character before that one
 
 
 def fold(text: str, keep_case: bool = False) -> str:
@@ -74,7 +76,11 @@ class Matcher:
     def __post_init__(self):
         if self.terms:
             seqs = [units(words(t.text, is_acronym(t.text))) for t in self.terms]
-            self.regex = re.compile(r"(?<!\w)(?:" + trie_regex(seqs) + r")(?!\w)")
+            starts = {seq[0] if seq else "" for seq in seqs}
+            if len(starts) <= FEW_STARTS and all(len(unit) == 1 for unit in starts):
+                self.regex = re.compile(trie_regex(seqs, head=AFTER_START) + r"(?!\w)")
+            else:
+                self.regex = re.compile(r"(?<!\w)(?:" + trie_regex(seqs) + r")(?!\w)")
 
     def spans(self, text: str) -> list[tuple[int, int, Hit]]:
         """Every matched span with what it means (cached per distinct span text)."""
@@ -158,9 +164,9 @@ def tag(compiled: Compiled, title: str, summary: str, categories: list[str] | tu
             skip = excluded(blocked, start, end) if blocked and target is folded else ()
             add_span(evidence, "title" if start < boundary else "summary", hit, skip)
     found = {}
-    for theme in compiled.themes:
-        points = evidence.get(theme, {})
-        if sum(points.values()) >= THRESHOLD:
+    for theme in compiled.themes:  # in the config's order
+        points = evidence.get(theme)
+        if points and sum(points.values()) >= THRESHOLD:
             found[theme] = "; ".join(why for why, _ in sorted(points.items(), key=lambda kv: -kv[1])[:3])
     return found
 

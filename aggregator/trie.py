@@ -20,15 +20,19 @@ def units(pattern_words: list[tuple[str, bool]]) -> list[str]:
     return out
 
 
-def trie_regex(terms: list[list[str]]) -> str:
-    """Regex source matching any of the unit sequences, preferring the longest at each position."""
+def trie_regex(terms: list[list[str]], head: str = "") -> str:
+    """Regex source matching any of the unit sequences, preferring the longest at each position; `head`, if
+    given, follows every first unit (each sequence must start with a character): a regex that starts with
+    plain characters lets re skip ahead to them."""
     root: dict = {}
     for seq in terms:
         node = root
         for unit in seq:
             node = node.setdefault(unit, {})
         node[""] = {}
-    return _emit(root)
+    if not head:
+        return _emit(root)
+    return "(?:" + "|".join(_unit_re(unit) + head + _emit(root[unit]) for unit in sorted(root)) + ")"
 
 
 def _emit(node: dict) -> str:

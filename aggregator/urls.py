@@ -17,6 +17,9 @@ UNSAFE = re.compile("[\x00-\x20\x7f-\x9f]")
 NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # A URL w3lib's canonicalize_url returns unchanged (tests/test_urls.py checks that against w3lib itself).
 PLAIN = re.compile(r"https?://[a-z0-9.-]+(?::\d+)?(?!.*/\.)/[A-Za-z0-9/._~:@!$&'()*+,=-]*", re.ASCII)
+# A URL clean_url returns unchanged: lower-case http(s) scheme and host, a port to check, a path with nothing to
+# escape and no `;` session parameter, no query or fragment (tests/test_urls.py checks it against the full parse).
+CLEAN = re.compile(r"(https?)://[a-z0-9.-]+(?::([0-9]{1,5}))?/[A-Za-z0-9/._~:@!$&'()*+,=%-]*", re.ASCII)
 
 
 def is_tracking(name: str) -> bool:
@@ -27,6 +30,15 @@ def is_tracking(name: str) -> bool:
 
 def clean_url(url: str) -> str:
     """The link to publish: fragment, tracking and session parameters and default ports removed."""
+    plain = CLEAN.fullmatch(url)
+    if plain and (not plain[2] or (plain[2][0] != "0" and int(plain[2]) <= 65535
+                                   and int(plain[2]) != DEFAULT_PORTS[plain[1]])):
+        return url
+    return parsed_clean_url(url)
+
+
+def parsed_clean_url(url: str) -> str:
+    """clean_url by parsing the URL (every URL; clean_url skips it for those it would return unchanged)."""
     url = UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", NOT_XML.sub("", url.strip()))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -47,8 +59,11 @@ def canonical(url: str) -> str:
 def url_key(url: str, cleaned: bool = False) -> str:
     """Identity of an item: clean_url (skipped when `cleaned` says it was done), then scheme, `www.`, trailing
     slash and query order ignored."""
-    canon = canonical(url if cleaned else clean_url(url))
-    parts = urlsplit(canon)
+    url = url if cleaned else clean_url(url)
+    if PLAIN.fullmatch(url):  # canonical already; no query: the host is what precedes the first `/`
+        host, _, path = url.partition("://")[2].partition("/")
+        return host.removeprefix("www.") + (f"/{path}".rstrip("/") or "/")
+    parts = urlsplit(canonicalize_url(url))
     host = parts.netloc.removeprefix("www.")
     path = parts.path.rstrip("/") or "/"
     return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")

@@ -46,12 +46,38 @@ class Chain:
         self.store.batch_size = 1 << 30  # one upsert per handed-over batch, at its end
 
     def run(self, teasers: list) -> dict:
-        """Store one batch; returns the stats changes, drop reasons and the store error if any."""
+        """Store one batch; returns the stats changes, drop reasons and the store error if any. The teasers go
+        through the pipelines together; if that raises, again one at a time, so that one bad item loses only itself."""
+        kept = len(self.store.batch)
+        try:
+            stats, drops = self.all_at_once(teasers)
+        except Exception:  # noqa: BLE001 - retried one by one below, which reports it
+            del self.store.batch[kept:]
+            stats, drops = self.one_by_one(teasers)
+        self.store.flush()
+        return {"incs": stats.incs, "sets": stats.sets, "drops": drops}
+
+    def fresh_stats(self) -> Stats:
+        self.crawler.stats = self.normalize.stats = stats = Stats()
+        return stats
+
+    def all_at_once(self, teasers: list) -> tuple[Stats, list[str]]:
+        """The whole batch through normalise, tag and store as one TeaserBatch."""
         from crawlers.items import TeaserBatch
 
-        self.crawler.stats = self.normalize.stats = stats = Stats()
-        drops: list[str] = []
-        for teaser in teasers:  # one at a time: one bad item must not lose the batch
+        stats = self.fresh_stats()
+        if not teasers:
+            return stats, []
+        batch = TeaserBatch(teasers[0].source, list(teasers))
+        self.store.process_item(self.tagger.process_item(self.normalize.process_item(batch)))
+        return stats, batch.dropped
+
+    def one_by_one(self, teasers: list) -> tuple[Stats, list[str]]:
+        """Each teaser alone through the pipelines: one that raises is dropped and reported, the others go on."""
+        from crawlers.items import TeaserBatch
+
+        stats, drops = self.fresh_stats(), []
+        for teaser in teasers:
             batch = TeaserBatch(teaser.source, [teaser])
             try:
                 self.store.process_item(self.tagger.process_item(self.normalize.process_item(batch)))
@@ -59,8 +85,7 @@ class Chain:
                 stats.inc_value("item_dropped_count")
                 drops.append(f"{teaser.source}: {type(exc).__name__}: {exc} ({teaser.url!r})")
             drops += batch.dropped
-        self.store.flush()
-        return {"incs": stats.incs, "sets": stats.sets, "drops": drops}
+        return stats, drops
 
 
 def main(inbox, outbox) -> None:

@@ -1,6 +1,8 @@
 """A page's teasers go through the pipelines as one TeaserBatch: each teaser normalised, tagged and counted."""
 from datetime import datetime, timezone
 
+import pytest
+
 from scrapy.utils.test import get_crawler
 
 from aggregator.config import load_config
@@ -33,3 +35,52 @@ def test_batch_keeps_good_teasers_and_drops_bad_ones_alone():
     assert all("icom-news: teaser without title or http(s) link" in why for why in out.dropped)
     tagged = TagPipeline(resources.themes("config.yaml")).process_item(out)
     assert [sorted(i.themes) for i in tagged.incoming] == [["crisis-response"], ["digitisation"]]
+
+
+class KeepStore:
+    """Store.upsert's stand-in for the worker chain: every item new, the items kept."""
+
+    def __init__(self):
+        self.items = []
+
+    def upsert(self, batch):
+        self.items += batch
+        return len(batch), 0
+
+
+def worker_chain(tmp_path):
+    from aggregator.worker import Chain
+
+    chain = Chain({"MUSEUMFEEDS_CONFIG": "config.yaml", "MUSEUMFEEDS_DB": f"sqlite:///{tmp_path}/store.db"})
+    chain.store.store = KeepStore()
+    return chain
+
+
+CHAIN_CASES = [
+    # titles (None: a teaser whose link is None, so normalise raises), stored titles, drop reasons, drop count
+    (["Earthquake response", "Sign language tours"], ["Earthquake response", "Sign language tours"], [], None),
+    (["Earthquake response", "  ", "Sign language tours"], ["Earthquake response", "Sign language tours"],
+     ["icom-news: teaser without title or http(s) link: 'https://icom.museum/en/news/1/'"], 1),
+    (["Earthquake response", None, "Sign language tours"], ["Earthquake response", "Sign language tours"],
+     ["icom-news: AttributeError: 'NoneType' object has no attribute 'startswith' (None)"], 1),
+    ([None, "  ", "Webinar"], ["Webinar"],
+     ["icom-news: AttributeError: 'NoneType' object has no attribute 'startswith' (None)",
+      "icom-news: teaser without title or http(s) link: 'https://icom.museum/en/news/1/'"], 2),
+]
+
+
+@pytest.mark.parametrize("titles,stored,drops,dropped", CHAIN_CASES)
+def test_worker_chain_drops_only_the_bad_teasers(tmp_path, titles, stored, drops, dropped):
+    chain = worker_chain(tmp_path)
+    teasers = [teaser(t or "Untitled", None if t is None else f"https://icom.museum/en/news/{n}/")
+               for n, t in enumerate(titles)]
+    result = chain.run(teasers)
+    assert [i.title for i in chain.store.store.items] == stored
+    assert result["drops"] == drops
+    assert result["incs"].get("item_dropped_count") == dropped
+    assert result["incs"].get("museumfeeds/items_new", 0) == len(stored)
+    assert result["incs"].get("museumfeeds/items_stored", 0) == len(stored)
+
+
+def test_worker_chain_counts_nothing_for_an_empty_batch(tmp_path):
+    assert worker_chain(tmp_path).run([]) == {"incs": {}, "sets": {}, "drops": []}

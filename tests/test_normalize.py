@@ -54,3 +54,64 @@ BOILERPLATE = [
 @pytest.mark.parametrize("raw,expected", BOILERPLATE)
 def test_boilerplate_stripped(raw, expected):
     assert sanitize_html(raw, "https://x.org/") == expected
+
+
+def fresh_nh3(raw: str, base: str) -> str:
+    """What sanitize_html's nh3 step gave before the sanitiser was built once: nh3.clean with a closure."""
+    import nh3
+    from urllib.parse import urljoin
+
+    from aggregator.normalize import SUMMARY_ATTRS, SUMMARY_TAGS
+
+    def absolute(tag, attr, value):
+        if attr != "href":
+            return value
+        full = urljoin(base, value.strip())
+        return full if full.startswith(("http://", "https://", "mailto:")) else None
+
+    return nh3.clean(raw, tags=SUMMARY_TAGS, attributes=SUMMARY_ATTRS, url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer", attribute_filter=absolute, strip_comments=True)
+
+
+SAME_AS_NH3 = [
+    ('<p>See <a href="/n/1" title="One">one</a> and <a href="../two">two</a></p>', "https://a.org/x/y/"),
+    ('<p>See <a href="/n/1" title="One">one</a> and <a href="../two">two</a></p>', "https://b.org/p/"),
+    ('<a href="mailto:x@y.org">mail</a> <a href="ftp://f.org/">ftp</a> <a href=" javascript:x">js</a>',
+     "https://a.org/"),
+    ('<abbr title="International">ICOM</abbr> <span style="x">s</span><!-- c --><em>e</em>', "http://c.org/"),
+    ("<p>caf&eacute; &amp; &lt;b&gt; &nbsp;x</p><ul><li>one<li>two</ul>", "https://a.org/"),
+]
+
+
+@pytest.mark.parametrize("raw,base", SAME_AS_NH3)
+def test_summary_cleaner_matches_nh3_clean_per_base(raw, base):
+    from aggregator.normalize import SUMMARY_CLEANER, BASE
+
+    BASE.url = base
+    assert SUMMARY_CLEANER.clean(raw) == fresh_nh3(raw, base)
+
+
+def test_xml_clean_keeps_every_printable_character_and_drops_the_rest():
+    """xml_clean returns printable text as it is: no printable character may be one NOT_XML drops."""
+    import sys
+
+    from aggregator.normalize import NOT_XML
+
+    chars = "".join(chr(c) for c in range(sys.maxunicode + 1))
+    printable = [c for c in chars if c.isprintable()]
+    assert not NOT_XML.search("".join(printable))
+    assert xml_clean(chars) == NOT_XML.sub("", chars)
+
+
+HINTED = [
+    "The post X appeared first on Y.", "THE POST X APPEARED FIRST ON Y.", "The poſt X appeared fırst on Y.",
+    '<a href="/x">Read more</a>', '<A href="/x">Read more</A>', "<p>The post <a>X</a> appeared first on <a>Y</a>.</p>",
+    "No boilerplate here", '<a href="/x">Lire la suite</a> and more', "Kelvin \u212a and \u0130 and ß",
+]
+
+
+@pytest.mark.parametrize("text", HINTED)
+def test_boilerplate_hints_never_skip_a_match(text):
+    from aggregator.normalize import BOILERPLATE, strip_boilerplate
+
+    assert strip_boilerplate(text) == BOILERPLATE.sub("", text)

@@ -79,3 +79,31 @@ def test_labelled_set_shape():
     assert sum(1 for r in records if not r["themes"]) >= len(records) / 3
     held = sum(1 for r in records if r["split"] == "held")
     assert 0.38 <= held / len(records) <= 0.42
+
+
+SCAN_TEXTS = [
+    "AI", "AI and VR", "xAI", "AIs", "_AI", "1AI", "(AI)", "AI-based", "«VR»", "3D-Druck", "3-D scans", "ADHD\nAI",
+    "é AI é", "ÀI", "the ai guide", "LSF/AI", "CC0 images", "ARASL", "AR ASL", "WCAG 2.1 and IIIF",
+]
+
+
+@pytest.mark.parametrize("text", SCAN_TEXTS)
+def test_acronym_scan_matches_the_lookbehind_form(text):
+    """A matcher with few first characters starts its regex with them; it finds what `(?<!\\w)(?:trie)(?!\\w)`
+    finds, span for span."""
+    import re
+
+    from aggregator.tagging import AFTER_START, is_acronym, words
+    from aggregator.trie import trie_regex, units
+
+    matcher = load_themes().matchers("en")[1]
+    seqs = [units(words(t.text, is_acronym(t.text))) for t in matcher.terms]
+    assert AFTER_START in matcher.regex.pattern
+    reference = re.compile(r"(?<!\w)(?:" + trie_regex(seqs) + r")(?!\w)")
+    assert [m.span() for m in matcher.regex.finditer(text)] == [m.span() for m in reference.finditer(text)]
+
+
+def load_themes():
+    from crawlers import resources
+
+    return resources.themes("config.yaml")

@@ -61,3 +61,49 @@ def test_canonical_fast_path_agrees_with_w3lib():
         fast += bool(PLAIN.fullmatch(url))
         assert canonical(url) == canonicalize_url(url), url
     assert 2000 < fast < 18000  # both paths were exercised
+
+
+def awkward_urls(n: int, seed: int) -> list[str]:
+    """Random http(s) URLs with awkward hosts, ports and paths (escapes, `;`, queries, fragments, non-ASCII)."""
+    import random
+
+    rng = random.Random(seed)
+    chars = "aZ09/._~:@!$&'()*+,;=-%?#é []\"<>^`{|}\\\t"
+    bases = ["https://ex.org", "http://ex.org:8080", "https://a.b:443", "http://a.b:80", "http://A.b",
+             "https://www.ex.org:0443", "HTTPS://ex.org", "http://ex.org:65536", "http://u:p@ex.org", " https://x.org"]
+    return [rng.choice(bases) + rng.choice(["", "/"]) + "".join(rng.choice(chars) for _ in range(rng.randint(0, 6)))
+            for _ in range(n)]
+
+
+def test_clean_url_fast_path_agrees_with_the_full_parse():
+    from aggregator.urls import CLEAN, parsed_clean_url
+
+    fast = 0
+    for url in awkward_urls(20000, 11):
+        fast += bool(CLEAN.fullmatch(url))
+        try:
+            expected = parsed_clean_url(url)
+        except ValueError:  # a port out of range: clean_url raises too
+            with pytest.raises(ValueError):
+                clean_url(url)
+            continue
+        assert clean_url(url) == expected, url
+    assert 1000 < fast < 19000  # both paths were exercised
+
+
+def test_url_key_fast_path_agrees_with_w3lib():
+    from urllib.parse import urlsplit
+
+    from w3lib.url import canonicalize_url
+
+    def full_key(url: str) -> str:
+        parts = urlsplit(canonicalize_url(clean_url(url)))
+        path = parts.path.rstrip("/") or "/"
+        return parts.netloc.removeprefix("www.") + path + (f"?{parts.query}" if parts.query else "")
+
+    for url in awkward_urls(20000, 12):
+        try:
+            expected = full_key(url)
+        except ValueError:
+            continue
+        assert url_key(url) == expected, url
