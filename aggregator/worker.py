@@ -1,6 +1,7 @@
 """The store worker: normalise, tag and store teaser batches in a child process; one per crawl process."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import traceback
@@ -90,7 +91,8 @@ class Chain:
 
 def main(inbox, outbox) -> None:
     """Serve batches `(batch_id, spider_key, settings, teasers, last)` until the input ends (EOF), answering
-    `(batch_id, result)`; SIGINT and SIGTERM are ignored: the parent decides when the crawl ends."""
+    `(batch_id, result)` (batch_id None: warm up, no answer); SIGINT and SIGTERM are ignored: the parent decides
+    when the crawl ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s [store worker] %(levelname)s: %(message)s")
@@ -102,6 +104,10 @@ def main(inbox, outbox) -> None:
             batch_id, key, settings, teasers, last = inbox.recv()
         except (EOFError, OSError):
             return
+        if batch_id is None:  # warm-up: the imports and caches (language model, themes, store) before batches
+            with contextlib.suppress(Exception):  # a real batch reports what fails
+                Chain(settings)
+            continue
         try:
             chain = chains.get(key) or chains.setdefault(key, Chain(settings))
             result = chain.run(teasers)

@@ -63,6 +63,10 @@ class Worker:
         self.outgoing.put((batch_id, key, settings, teasers, last))
         return d
 
+    def warm(self, settings: dict) -> None:
+        """Have the child import and build its pipelines now, while Scrapy starts (no answer comes back)."""
+        self.outgoing.put((None, "", settings, [], False))
+
     def send_loop(self) -> None:
         while (msg := self.outgoing.get()) is not None:
             try:
@@ -132,6 +136,13 @@ def died(cause: str, count: int) -> dict:
 
 
 _worker: Worker | None = None
+
+
+def warm_worker(settings) -> None:
+    """Start the process's worker before the crawlers are made (its imports and the language model then load while
+    Scrapy starts), if the settings use one."""
+    if worker_enabled(settings):
+        shared_worker().warm({k: settings.get(k) for k in SETTINGS})
 
 
 def shared_worker() -> Worker:
