@@ -1,6 +1,7 @@
 """The store's row writes: new items and their themes in Core executemany, re-keying, content and theme updates."""
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -23,9 +24,16 @@ def sort_date(published: datetime | None, first_seen: datetime) -> datetime:
     return published if published and published <= first_seen + timedelta(days=1) else first_seen
 
 
-def new_row(key: str, inc: Incoming, fp: dedup.Fingerprint, now: datetime, prefix: str) -> dict:
+def feed_ids(n: int, prefix: str) -> list[str]:
+    """n random (version 4) UUIDs as feed ids, from one read of the system's random source (uuid4 reads it once
+    per id: a system call each)."""
+    rand = os.urandom(16 * n)
+    return [prefix + str(uuid.UUID(bytes=rand[16 * i:16 * i + 16], version=4)) for i in range(n)]
+
+
+def new_row(key: str, inc: Incoming, fp: dedup.Fingerprint, now: datetime, feed_id: str) -> dict:
     """A new item's row, as the ORM wrote it: feed id, dates, content, source, and what clustering reads."""
-    return {"feed_id": prefix + str(uuid.uuid4()), "url_key": key, "url": inc.url, "source_id": inc.source_id,
+    return {"feed_id": feed_id, "url_key": key, "url": inc.url, "source_id": inc.source_id,
             "source_priority": inc.priority, "title": inc.title, "summary": inc.summary, "image": inc.image,
             "categories": inc.categories, "language": inc.language, "published": inc.published,
             "first_seen": now, "last_seen": now, "updated": now, "sort_date": sort_date(inc.published, now),
@@ -37,7 +45,8 @@ def new_row(key: str, inc: Incoming, fp: dedup.Fingerprint, now: datetime, prefi
 def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, prefix: str) -> list[Member]:
     """Insert new items and their themes (one executemany each); returns them as clustering members, in order."""
     fps = [dedup.fingerprint(inc.title, inc.summary_text) for _, inc in fresh]
-    rows = [new_row(key, inc, fp, now, prefix) for (key, inc), fp in zip(fresh, fps)]
+    ids = feed_ids(len(fresh), prefix)
+    rows = [new_row(key, inc, fp, now, feed_id) for (key, inc), fp, feed_id in zip(fresh, fps, ids)]
     conn = s.connection()
     # RETURNING the key, not in parameter order: SQLAlchemy can then send many rows a statement on SQLite
     by_key = dict(conn.execute(insert(ITEMS).returning(ITEMS.c.url_key, ITEMS.c.id), rows).all())

@@ -85,3 +85,13 @@ def test_same_url_from_two_sources_is_owned_by_priority_not_by_order(store_url):
         for sid, prio in order:
             store.upsert([incoming(n, source_id=sid, priority=prio, title=f"from {sid}")], now=T0 + timedelta(days=2))
     assert {i.url_key: (i.source_id, i.title, i.updated) for i in store.latest()} == before
+
+
+def test_feed_ids_are_distinct_version_4_uuids():
+    import uuid
+
+    from aggregator.storewrite import feed_ids
+
+    ids = feed_ids(500, "urn:uuid:")
+    assert len(set(ids)) == 500 and all(i.startswith("urn:uuid:") for i in ids)
+    assert {uuid.UUID(i[9:]).version for i in ids} == {4}
