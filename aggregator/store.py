@@ -112,8 +112,7 @@ class Store:
     def _upsert(self, s: Session, unique: dict[str, Incoming], now: datetime) -> tuple[int, int]:
         from aggregator.clusters import assign
 
-        existing = {i.url_key: i for i in s.scalars(
-            select(Item).where(Item.url_key.in_(list(unique))).options(selectinload(Item.themes)))}
+        existing = {i.url_key: i for i in s.scalars(EXISTING, {"keys": list(unique)})}
         existing |= rekeyed(s, {k: inc for k, inc in unique.items() if k not in existing}, set(unique), now)
         fresh = [(key, inc) for key, inc in unique.items() if key not in existing]
         changed: list[Item] = []  # existing items whose date or source changed (clustering reads them by date)
@@ -272,3 +271,6 @@ class Store:
 
 
 KNOWN = select(Item.url_key).where(Item.url_key.in_(bindparam("keys", expanding=True)))
+# One cached statement for every batch (a literal IN list of 200 keys is built and compiled anew each time).
+EXISTING = (select(Item).where(Item.url_key.in_(bindparam("keys", expanding=True)))
+            .options(selectinload(Item.themes)))

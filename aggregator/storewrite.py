@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from aggregator import dedup
@@ -74,11 +74,13 @@ def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: date
         return {}
     q = (select(ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.title_key, ITEMS.c.published, ITEMS.c.url_key,
                 ITEMS.c.last_seen)
-         .where(ITEMS.c.title_key.in_(sorted({t for _, t, _ in wanted})),
-                ITEMS.c.source_id.in_(sorted({src for src, _, _ in wanted})),
-                ITEMS.c.published.in_(sorted({day for _, _, day in wanted}))).order_by(ITEMS.c.id))
+         .where(ITEMS.c.title_key.in_(bindparam("titles", expanding=True)),
+                ITEMS.c.source_id.in_(bindparam("sources", expanding=True)),
+                ITEMS.c.published.in_(bindparam("days", expanding=True))).order_by(ITEMS.c.id))
     taken = {}  # new key -> id of the item taking it (cheap columns first: most titles match nothing)
-    for r in s.connection().execute(q):
+    for r in s.connection().execute(q, {"titles": sorted({t for _, t, _ in wanted}),
+                                        "sources": sorted({src for src, _, _ in wanted}),
+                                        "days": sorted({day for _, _, day in wanted})}):
         key = wanted.get((r.source_id, r.title_key, r.published))
         if key and key not in taken and r.url_key not in batch and r.last_seen <= now - REKEY_QUIET:
             taken[key] = r.id
