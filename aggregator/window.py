@@ -47,7 +47,7 @@ def within(spans: list[tuple[int, int]]):
 class Window:
     """Members by day, each loaded day complete (every stored item of that day, its story and lead as stored)."""
 
-    def __init__(self, limit: int = 200_000):
+    def __init__(self, limit: int = 60_000):  # members (about 2 KB each, most of it the fingerprint sets)
         self.days: dict[int, list[Member]] = {}
         self.where: dict[int, int] = {}  # item id -> its day
         self.token: tuple | None = None
