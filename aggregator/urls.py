@@ -17,6 +17,9 @@ UNSAFE = re.compile("[\x00-\x20\x7f-\x9f]")
 NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # A URL w3lib's canonicalize_url returns unchanged (tests/test_urls.py checks that against w3lib itself).
 PLAIN = re.compile(r"https?://[a-z0-9.-]+(?::\d+)?(?!.*/\.)/[A-Za-z0-9/._~:@!$&'()*+,=-]*", re.ASCII)
+# A URL clean_url returns unchanged: lower-case scheme and host, a port of 1-5 digits without a leading zero, a
+# path of plain characters, no query, fragment, `;` parameters or escapes (the port is checked apart).
+CLEAN = re.compile(r"(https?)://[a-z0-9.-]+(?::([1-9]\d{0,4}))?/[A-Za-z0-9/._~:@!$&'()*+,=-]*", re.ASCII)
 
 
 def is_tracking(name: str) -> bool:
@@ -27,6 +30,9 @@ def is_tracking(name: str) -> bool:
 
 def clean_url(url: str) -> str:
     """The link to publish: fragment, tracking and session parameters and default ports removed."""
+    plain = CLEAN.fullmatch(url)
+    if plain and (not plain[2] or DEFAULT_PORTS[plain[1]] != int(plain[2]) <= 65535):
+        return url
     url = UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", NOT_XML.sub("", url.strip()))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()

@@ -85,3 +85,16 @@ def test_same_url_from_two_sources_is_owned_by_priority_not_by_order(store_url):
         for sid, prio in order:
             store.upsert([incoming(n, source_id=sid, priority=prio, title=f"from {sid}")], now=T0 + timedelta(days=2))
     assert {i.url_key: (i.source_id, i.title, i.updated) for i in store.latest()} == before
+
+
+def test_spider_known_keys_agree_with_store_known(store_url):
+    """crawlers.known.known_keys (plain SQL on SQLite) answers what Store.known answers."""
+    from crawlers.known import MAX_KEYS, known_keys
+
+    store = Store(store_url)
+    store.upsert([incoming(i) for i in range(5)], now=T0)
+    keys = [f"ex.org/n/{i}" for i in range(3, 8)]
+    assert known_keys(store, keys) == store.known(keys) == {"ex.org/n/3", "ex.org/n/4"}
+    assert known_keys(store, []) == set()
+    many = keys + [f"ex.org/x/{i}" for i in range(MAX_KEYS)]
+    assert known_keys(store, many) == {"ex.org/n/3", "ex.org/n/4"}

@@ -61,3 +61,28 @@ def test_canonical_fast_path_agrees_with_w3lib():
         fast += bool(PLAIN.fullmatch(url))
         assert canonical(url) == canonicalize_url(url), url
     assert 2000 < fast < 18000  # both paths were exercised
+
+
+def test_clean_url_fast_path_agrees_with_the_full_cleaning():
+    """clean_url returns plain URLs as they are; over short paths of awkward characters and odd ports, the
+    answer must be what the full cleaning (urlsplit, query filtering, urlunsplit) gives."""
+    import random
+
+    from aggregator import urls
+
+    rng = random.Random(11)
+    chars = "aZ09/._~:@!$&'()*+,;=-%?#é []"
+    fast = 0
+    for _ in range(20000):
+        base = rng.choice(["https://ex.org", "http://ex.org:8080", "http://ex.org:80", "https://ex.org:443",
+                           "http://a.b:0080", "https://Ex.org", "http://h:99999", "http://h:65535", "https://a.b"])
+        url = base + rng.choice(["/", "", "//"]) + "".join(rng.choice(chars) for _ in range(rng.randint(0, 6)))
+        fast += bool(urls.CLEAN.fullmatch(url))
+        try:
+            slow = urls.clean_url(" " + url)  # the leading space defeats the fast path
+        except ValueError:  # a port out of range
+            with pytest.raises(ValueError):
+                urls.clean_url(url)
+            continue
+        assert urls.clean_url(url) == slow, url
+    assert 2000 < fast < 18000  # both paths were exercised
