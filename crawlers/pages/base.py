@@ -67,12 +67,10 @@ def read(hit, attr: str | None) -> str | None:
 
 def value(node, spec: str | None) -> str | None:
     """First non-empty value a spec reads, or None."""
-    return first_value(select(node, spec), split(spec)[1]) if spec else None
-
-
-def first_value(hits: list, attr: str | None) -> str | None:
-    """First non-empty value read from these hits (their text, or `attr`), whitespace collapsed; or None."""
-    for hit in hits:
+    if not spec:
+        return None
+    _, attr = split(spec)
+    for hit in select(node, spec):
         val = read(hit, attr)
         if val and val.strip():
             return " ".join(val.split())
@@ -81,13 +79,11 @@ def first_value(hits: list, attr: str | None) -> str | None:
 
 def values(node, spec: str | None) -> list[str]:
     """Every non-empty value a spec reads, in order, without repeats."""
-    return all_values(select(node, spec), split(spec)[1]) if spec else []
-
-
-def all_values(hits: list, attr: str | None) -> list[str]:
-    """Every non-empty value read from these hits, in order, without repeats."""
+    if not spec:
+        return []
+    _, attr = split(spec)
     out: list[str] = []
-    for hit in hits:
+    for hit in select(node, spec):
         val = " ".join((read(hit, attr) or "").split())
         if val and val not in out:
             out.append(val)
@@ -106,12 +102,9 @@ def html_of(node, spec: str | None) -> str | None:
     if not spec:
         return None
     css, attr = split(spec)
-    return value(node, spec) if attr else first_html(select(node, css))
-
-
-def first_html(hits: list) -> str | None:
-    """Inner HTML of the first hit that has any."""
-    for hit in hits:
+    if attr:
+        return value(node, spec)
+    for hit in select(node, css):
         inner = "".join(serialize(child) for child in CHILDREN(hit)).strip() if hasattr(hit, "xpath") else ""
         if inner:
             return inner

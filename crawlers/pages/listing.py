@@ -6,14 +6,11 @@ from urllib.parse import urlsplit
 
 from aggregator.dates import date_from_url, parse_date
 from crawlers.items import Teaser
-from crawlers.pages.base import Page, all_values, first_html, first_value, html_of, select, split, value, values
-from crawlers.pages.scope import Scope
+from crawlers.pages.base import Page, html_of, select, value, values
 
 
 class ListingPage(Page):
     """A listing of teasers, driven by the source's `list` selectors; sites override single fields."""
-
-    scope: Scope | None = None  # the teaser nodes of `teasers()`, whose fields it selects in one pass each
 
     def teaser_nodes(self) -> list:
         """The teaser nodes, as lxml elements (never the sidebar: the `item` selector is scoped by the maintainer)."""
@@ -22,9 +19,7 @@ class ListingPage(Page):
     def teasers(self) -> list[Teaser]:
         """Every teaser with a title and a usable link, in page order, each link once."""
         out, seen = [], set()
-        nodes = self.teaser_nodes()
-        self.scope = Scope(nodes)
-        for node in nodes:
+        for node in self.teaser_nodes():
             teaser = self.teaser(node)
             if teaser and teaser.url not in seen:
                 seen.add(teaser.url)
@@ -34,38 +29,20 @@ class ListingPage(Page):
     def teaser(self, node) -> Teaser | None:
         """One teaser, or None when it has no title or link."""
         spec = self.source.list
-        title, url = self.field(node, spec.title), self.absolute(self.field(node, spec.link))
+        title, url = value(node, spec.title), self.absolute(value(node, spec.link))
         if not title or not url:
             return None
         return Teaser(
             source=self.source.id, url=url, title=title,
-            published=self.published(node, url), summary=self.field_html(node, spec.summary) or "",
-            image=self.absolute(self.field(node, spec.image)), categories=self.fields(node, spec.category),
+            published=self.published(node, url), summary=html_of(node, spec.summary) or "",
+            image=self.absolute(value(node, spec.image)), categories=values(node, spec.category),
             language=self.language,
         )
-
-    def hits(self, node, spec: str) -> list:
-        """What `spec` selects in a teaser node (base.select's answer, through the page's Scope when set)."""
-        return self.scope.select(node, spec) if self.scope else select(node, spec)
-
-    def field(self, node, spec: str | None) -> str | None:
-        """base.value of a teaser node."""
-        return first_value(self.hits(node, spec), split(spec)[1]) if spec else None
-
-    def fields(self, node, spec: str | None) -> list[str]:
-        """base.values of a teaser node."""
-        return all_values(self.hits(node, spec), split(spec)[1]) if spec else []
-
-    def field_html(self, node, spec: str | None) -> str | None:
-        """base.html_of of a teaser node."""
-        if not spec or split(spec)[1]:
-            return self.field(node, spec)
-        return first_html(self.hits(node, spec))
 
     def published(self, node, url: str) -> datetime | None:
         """The teaser's date in the site's own format and language; a dated permalink as fallback."""
         src = self.source
-        text = self.field(node, src.list.date)
+        text = value(node, src.list.date)
         found = parse_date(text, src.languages, src.date_order, src.timezone, self.now)
         return found or date_from_url(url, src.timezone)
 
