@@ -4,10 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from parsel import Selector
 
 from aggregator.config import load_config
-from crawlers.pages.base import compiled, root_of, split
+from crawlers.pages.base import VISIBLE_TEXT, compiled, root_of, split, text_of
 from crawlers.pages.listing import ArticlePage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +48,21 @@ def test_awkward_class_attributes():
     sel = Selector(text=MARKUP)
     for css in SYNTHETIC + ["li.x", ".xx", ".a", "li.b"]:
         same(sel, css)
+
+
+def slow_text(node) -> str:
+    parts = [n if isinstance(n, str) else " " for n in VISIBLE_TEXT(node)]
+    return " ".join("".join(parts).split())
+
+
+@pytest.mark.parametrize("page", PAGES[::4], ids=[str(p.relative_to(ROOT / "snapshot" / "web")) for p in PAGES[::4]])
+def test_text_of_is_the_visible_text_of_every_node(page):
+    """text_of's shortcut for elements of text only gives what the VISIBLE_TEXT query gives, for every node."""
+    root = Selector(text=page.read_bytes().decode("utf-8", "replace")).root
+    for node in root.iter(etree.Element):
+        assert text_of(node) == slow_text(node), node
+
+
+def test_text_of_hides_scripts_around_a_text_only_element():
+    root = Selector(text="<p><noscript><b>hidden</b></noscript><template><i>t</i></template><b>seen</b></p>").root
+    assert [text_of(n) for n in root.iter("p", "b", "i")] == ["seen", "", "", "seen"]  # document order

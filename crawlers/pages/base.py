@@ -14,9 +14,9 @@ from aggregator.config import Source
 
 NAMESPACES = {"re": "http://exslt.org/regular-expressions"}  # as parsel's Selector has them
 # Text a reader sees: never the code of a <script> or <style> inside a teaser.
+HIDING = ("script", "style", "noscript", "template")
 VISIBLE_TEXT = etree.XPath(
-    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)] | .//br",
-    smart_strings=False)
+    f".//text()[not({' or '.join(f'ancestor::{tag}' for tag in HIDING)})] | .//br", smart_strings=False)
 CHILDREN = etree.XPath("node()", smart_strings=False)
 TRANSLATOR = HTMLTranslator()
 # cssselect's test for one class, `*[@class and contains(@class, 'x') and contains(concat(' ',
@@ -67,6 +67,9 @@ def text_of(node) -> str:
     root = root_of(node)
     if isinstance(root, str):
         return " ".join(root.split())
+    if not len(root) and root.tag not in HIDING and isinstance(root.tag, str) and \
+            next(root.iterancestors(*HIDING), None) is None:  # an element of text only: what VISIBLE_TEXT gives
+        return " ".join((root.text or "").split())
     parts = [n if isinstance(n, str) else " " for n in VISIBLE_TEXT(root)]
     return " ".join("".join(parts).split())
 
