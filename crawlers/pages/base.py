@@ -18,6 +18,7 @@ HIDING = ("script", "style", "noscript", "template")
 VISIBLE_TEXT = etree.XPath(
     f".//text()[not({' or '.join(f'ancestor::{tag}' for tag in HIDING)})] | .//br", smart_strings=False)
 CHILDREN = etree.XPath("node()", smart_strings=False)
+LANG = etree.XPath("/html/@lang", smart_strings=False)
 TRANSLATOR = HTMLTranslator()
 # cssselect's test for one class, `*[@class and contains(@class, 'x') and contains(concat(' ',
 # normalize-space(@class), ' '), ' x ')]`, reads @class three times an element; the same test as a step through
@@ -153,7 +154,7 @@ class Page:
     @cached_property
     def language(self) -> str:
         """The page's declared language when the source lists it, else the source's first language."""
-        declared = (self.sel.xpath("/html/@lang").get() or "").split("-")[0].lower()
+        declared = (next(iter(LANG(root_of(self.sel))), None) or "").split("-")[0].lower()
         if declared and declared in self.source.languages:
             return declared
         return self.source.languages[0]
