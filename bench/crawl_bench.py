@@ -194,6 +194,22 @@ def line(run: dict) -> str:
             f" other {run['other_cpu_pct']:2.0f} %; process {run['process_wall']:5.1f} s){extra}")
 
 
+LABELS = {"full": "full pipeline", "bare": "bare spider", "items": "bare + items", "extract": "extract only"}
+
+
+def report(runs: list[dict]) -> dict[str, list[float]]:
+    """Each mode's median pages/min printed (items and extract also against bare); the runs' figures by mode."""
+    ppm = {mode: [r["ppm"] for r in runs if r["mode"] == mode] for mode in LABELS}
+    bare = ppm["bare"]
+    for mode, xs in ppm.items():
+        if xs:
+            vs = f"; {mode}/bare = {statistics.median(xs) / statistics.median(bare):.2f}" \
+                if bare and mode in ("items", "extract") else ""
+            print(f"  {LABELS[mode]:<14} median {statistics.median(xs):8.0f} pages/min"
+                  f"  (runs: {', '.join(f'{x:.0f}' for x in xs)}){vs}")
+    return ppm
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Full pipeline vs bare Scrapy spider, pages per minute.")
     ap.add_argument("--pages", type=int, default=2400, help="total listing pages in the mirror (default 2400)")
@@ -257,22 +273,9 @@ def main() -> None:
                     print(f"    !! {problem}")
                 for warning in warnings(run):
                     print(f"    warning: {warning}")
-        full = [r["ppm"] for r in runs if r["mode"] == "full"]
-        bare = [r["ppm"] for r in runs if r["mode"] == "bare"]
-        med = lambda xs: statistics.median(xs) if xs else None  # noqa: E731
         print("result")
-        if full:
-            print(f"  full pipeline  median {med(full):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in full)})")
-        if bare:
-            print(f"  bare spider    median {med(bare):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in bare)})")
-        items = [r["ppm"] for r in runs if r["mode"] == "items"]
-        if items:
-            print(f"  bare + items   median {med(items):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in items)})"
-                  + (f"; items/bare = {med(items) / med(bare):.2f}" if bare else ""))
-        extract = [r["ppm"] for r in runs if r["mode"] == "extract"]
-        if extract:
-            print(f"  extract only   median {med(extract):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in extract)})"
-                  + (f"; extract/bare = {med(extract) / med(bare):.2f}" if bare else ""))
+        ppm = report(runs)
+        full, bare, med = ppm["full"], ppm["bare"], lambda xs: statistics.median(xs) if xs else None  # noqa: E731
         ratio = med(full) / med(bare) if full and bare else None
         if ratio is not None:
             pairs = [f / b for f, b in zip(full, bare)]
@@ -281,8 +284,9 @@ def main() -> None:
         ok = all(not check(r, spec) for r in runs)
         print(f"  sanity: {'every run fetched all pages; every full run stored pages x 20 items' if ok else 'FAILED'}")
         summary = {"pages": spec.pages, "sections": spec.sections, "server": args.server,
-                   "server_cpu": args.server_cpu, "crawler_cpu": args.crawler_cpu, "full_ppm": full, "bare_ppm": bare,
-                   "items_ppm": items, "extract_ppm": extract, "full_median": med(full), "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
+                   "server_cpu": args.server_cpu, "crawler_cpu": args.crawler_cpu,
+                   **{f"{mode}_ppm": xs for mode, xs in ppm.items()}, "full_median": med(full),
+                   "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
                    "runs": [{k: v for k, v in r.items() if k != "stderr"} for r in runs]}
         (out / "results.json").write_text(json.dumps(summary, indent=1, default=str))
         if args.profile:

@@ -7,8 +7,8 @@
 objects, normalise -> tag -> store pipelines, RunRecorder). `bare` crawls the same start URLs with
 bench/bare_spider.py, which only follows the `next_page` link. Both get the same COMMON settings and the
 same stats collector. `extract` is `full` with a store worker that only acknowledges each batch
-(BENCH_WORKER_ACK_ONLY): the Scrapy process's own cost. The crawl window (first spider opened .. last spider closed) comes from Scrapy's
-CoreStats in each crawler's stats.
+(BENCH_WORKER_ACK_ONLY): the Scrapy process's own cost. The crawl window (first spider opened .. last spider
+closed) comes from Scrapy's CoreStats in each crawler's stats.
 """
 from __future__ import annotations
 

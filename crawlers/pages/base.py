@@ -23,8 +23,8 @@ TRANSLATOR = HTMLTranslator()
 # cssselect's test for one class, `*[@class and contains(@class, 'x') and contains(concat(' ',
 # normalize-space(@class), ' '), ' x ')]`, reads @class three times an element; the same test as a step through
 # the attribute, `*/@class[contains(., 'x') and ...]/..`, selects the same elements in about 0.55 of the time.
-CLASS_TEST = re.compile(
-    r"\[@class and contains\(@class, '([^']*)'\) and contains\(concat\(' ', normalize-space\(@class\), ' '\), ' \1 '\)\]")
+CLASS_TEST = re.compile(r"\[@class and contains\(@class, '([^']*)'\) and "
+                        r"contains\(concat\(' ', normalize-space\(@class\), ' '\), ' \1 '\)\]")
 
 
 @lru_cache(maxsize=None)
