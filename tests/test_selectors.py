@@ -14,7 +14,8 @@ from crawlers.pages.listing import ArticlePage
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "snapshot" / "web").rglob("*.html"))
 SYNTHETIC = [".a.b", "a.x:first-child", ":not(.x)", "li.x:nth-child(2)", ".x > .y", ".x + .y", ".x ~ p", "p:has(.x)",
-             "div.x::text", ".x::attr(href)", ".x, .y", "[class~=x]", "a[href].x", "*.x *.y", ".x .x"]
+             "div.x::text", ".x::attr(href)", ".x, .y", "[class~=x]", "a[href].x", "*.x *.y", ".x .x", ":is(.x, .y)",
+             ":where(.x)", "div:has(> .x)", "p:not(.x)"]
 MARKUP = """<html><body><div class="x"><p class="y"> y </p><p class="x y z">xyz</p><a href="#" class="x">a</a></div>
 <ul><li class="x">1</li><li class=" x\t">2</li><li class="xx">3</li><li class="a b">4</li></ul><p>p</p></body></html>"""
 
