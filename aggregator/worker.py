@@ -109,8 +109,11 @@ def main(inbox, outbox) -> None:
                 Chain(settings)
             continue
         try:
-            chain = chains.get(key) or chains.setdefault(key, Chain(settings))
-            result = chain.run(teasers)
+            if settings.get("BENCH_WORKER_ACK_ONLY"):  # bench/crawl_bench.py `extract`: the Scrapy side alone
+                result = {"incs": {"museumfeeds/items_acked": len(teasers)}, "sets": {}, "drops": []}
+            else:
+                chain = chains.get(key) or chains.setdefault(key, Chain(settings))
+                result = chain.run(teasers)
         except Exception:  # noqa: BLE001 - reported to the parent, which fails the run
             cause = traceback.format_exc().strip().splitlines()[-1]
             result = {"incs": {"museumfeeds/items_unstored": len(teasers)}, "drops": [],

@@ -12,6 +12,8 @@
    follows the same pager links from the same start URLs. Both get the same Scrapy settings.
 4. Prints pages per minute of each run (listing pages fetched / crawl window, from Scrapy's own stats), the
    medians and their ratio full/bare, and checks that every full run stored pages x 20 items.
+   `--modes extract,bare`: `extract` is the full crawl with a store worker that only acknowledges each batch
+   (BENCH_WORKER_ACK_ONLY): the Scrapy process's own cost (extraction, keys, hand-over), with no storing.
 """
 from __future__ import annotations
 
@@ -103,6 +105,7 @@ def summarise(stats_file: Path) -> dict:
     return {"crawlers": len(rows), "pages": get("response_received_count"), "window": end - start,
             "bytes": get("downloader/response_bytes"), "items": get("item_scraped_count"),
             "listing_pages": get("museumfeeds/listing_pages"), "teasers": get("museumfeeds/teasers"),
+            "acked": get("museumfeeds/items_acked"),
             "reasons": sorted({r.get("finish_reason") for r in rows})}
 
 
@@ -163,6 +166,10 @@ def check(run: dict, spec: MirrorSpec) -> list[str]:
         bad = [s for s in run["sources"] if s["status"] != "ok"]
         if bad:
             problems.append(f"source runs not ok: {bad[:2]}")
+    if run["mode"] == "extract":
+        want = spec.pages * TEASERS_PER_PAGE
+        if run["acked"] != want or run["teasers"] != want:
+            problems.append(f"handed over {run['acked']} of {run['teasers']} teasers, expected {want}")
     if run["mode"] == "items" and run["items"] != spec.pages * TEASERS_PER_PAGE:
         problems.append(f"scraped {run['items']} items, expected {spec.pages * TEASERS_PER_PAGE}")
     if run["reasons"] != ["finished"]:
@@ -182,9 +189,25 @@ def warnings(run: dict) -> list[str]:
 
 def line(run: dict) -> str:
     extra = f"  stored {run['stored_items']:>6}, wrote {run['disk_mb']:.0f} MB" if run["mode"] == "full" else ""
-    return (f"  {run['mode']:<4}  {run['pages']:>5} pages in {run['window']:6.2f} s  = {run['ppm']:8.0f} pages/min"
+    return (f"  {run['mode']:<7}  {run['pages']:>5} pages in {run['window']:6.2f} s  = {run['ppm']:8.0f} pages/min"
             f"  (CPU: crawler {run['crawler_cpu_pct']:3.0f} %, server {run['server_cpu_pct']:2.0f} %,"
             f" other {run['other_cpu_pct']:2.0f} %; process {run['process_wall']:5.1f} s){extra}")
+
+
+LABELS = {"full": "full pipeline", "bare": "bare spider", "items": "bare + items", "extract": "extract only"}
+
+
+def report(runs: list[dict]) -> dict[str, list[float]]:
+    """Each mode's median pages/min printed (items and extract also against bare); the runs' figures by mode."""
+    ppm = {mode: [r["ppm"] for r in runs if r["mode"] == mode] for mode in LABELS}
+    bare = ppm["bare"]
+    for mode, xs in ppm.items():
+        if xs:
+            vs = f"; {mode}/bare = {statistics.median(xs) / statistics.median(bare):.2f}" \
+                if bare and mode in ("items", "extract") else ""
+            print(f"  {LABELS[mode]:<14} median {statistics.median(xs):8.0f} pages/min"
+                  f"  (runs: {', '.join(f'{x:.0f}' for x in xs)}){vs}")
+    return ppm
 
 
 def main() -> None:
@@ -203,7 +226,8 @@ def main() -> None:
                     help="run the bare spider as one crawler per section, as crawl() runs one per source")
     ap.add_argument("--modes", default="full,bare",
                     help="modes to alternate, comma-separated: full, bare, items (bare + one trivial item per teaser "
-                         "through 3 no-op pipelines: Scrapy's own per-item cost); default full,bare")
+                         "through 3 no-op pipelines: Scrapy's own per-item cost), extract (full with a worker "
+                         "that only acknowledges: the Scrapy process alone); default full,bare")
     ap.add_argument("--themes-from", type=Path, default=ROOT / "config.yaml", help="config whose themes to use")
     ap.add_argument("--profile", action="store_true",
                     help="after the rounds, profile one full run with cProfile (and py-spy when installed)")
@@ -214,8 +238,8 @@ def main() -> None:
     args.crawler_cpu = args.crawler_cpu if args.crawler_cpu in cpus else None
     args.server_cpu = args.server_cpu if args.server_cpu in cpus and len(cpus) > 1 else None
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if not modes or set(modes) - {"full", "bare", "items"}:
-        ap.error("--modes takes full, bare and/or items")
+    if not modes or set(modes) - {"full", "extract", "bare", "items"}:
+        ap.error("--modes takes full, extract, bare and/or items")
     spec = MirrorSpec(args.pages, args.sections)
     if not 1 <= spec.pages_in(0) <= 1000:
         ap.error("pages per section must be 1..1000 (a source's max_pages is at most 1000)")
@@ -249,18 +273,9 @@ def main() -> None:
                     print(f"    !! {problem}")
                 for warning in warnings(run):
                     print(f"    warning: {warning}")
-        full = [r["ppm"] for r in runs if r["mode"] == "full"]
-        bare = [r["ppm"] for r in runs if r["mode"] == "bare"]
-        med = lambda xs: statistics.median(xs) if xs else None  # noqa: E731
         print("result")
-        if full:
-            print(f"  full pipeline  median {med(full):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in full)})")
-        if bare:
-            print(f"  bare spider    median {med(bare):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in bare)})")
-        items = [r["ppm"] for r in runs if r["mode"] == "items"]
-        if items:
-            print(f"  bare + items   median {med(items):8.0f} pages/min  (runs: {', '.join(f'{x:.0f}' for x in items)})"
-                  + (f"; items/bare = {med(items) / med(bare):.2f}" if bare else ""))
+        ppm = report(runs)
+        full, bare, med = ppm["full"], ppm["bare"], lambda xs: statistics.median(xs) if xs else None  # noqa: E731
         ratio = med(full) / med(bare) if full and bare else None
         if ratio is not None:
             pairs = [f / b for f, b in zip(full, bare)]
@@ -269,8 +284,9 @@ def main() -> None:
         ok = all(not check(r, spec) for r in runs)
         print(f"  sanity: {'every run fetched all pages; every full run stored pages x 20 items' if ok else 'FAILED'}")
         summary = {"pages": spec.pages, "sections": spec.sections, "server": args.server,
-                   "server_cpu": args.server_cpu, "crawler_cpu": args.crawler_cpu, "full_ppm": full, "bare_ppm": bare,
-                   "items_ppm": items, "full_median": med(full), "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
+                   "server_cpu": args.server_cpu, "crawler_cpu": args.crawler_cpu,
+                   **{f"{mode}_ppm": xs for mode, xs in ppm.items()}, "full_median": med(full),
+                   "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
                    "runs": [{k: v for k, v in r.items() if k != "stderr"} for r in runs]}
         (out / "results.json").write_text(json.dumps(summary, indent=1, default=str))
         if args.profile:
@@ -282,18 +298,21 @@ def main() -> None:
 
 
 def profile_run(args, config: Path, server: Server, runs_dir: Path, out: Path, n: int) -> None:
-    """One full run under cProfile, and one under py-spy (sampling; little overhead) if it is installed."""
+    """One full (or, with --modes extract,..., extract) run under cProfile, and one under py-spy (sampling;
+    little overhead) if it is installed."""
     from bench.profile_report import report_cprofile, report_pyspy
 
+    mode = "full" if "full" in args.modes or "extract" not in args.modes else "extract"
+
     prof = out / "full.prof"
-    run = run_once("full", n, args, config, server, runs_dir, profile=str(prof))
+    run = run_once(mode, n, args, config, server, runs_dir, profile=str(prof))
     print(f"profile (cProfile; its overhead slows the run to {run['ppm']:.0f} pages/min): {prof}")
     report_cprofile(prof)
     pyspy = shutil.which("py-spy") or str(Path(PY).parent / "py-spy")
     if Path(pyspy).exists():
         raw = out / "full.pyspy.txt"
         wrap = [pyspy, "record", "--rate", "200", "--format", "raw", "--nolineno", "-o", str(raw), "--"]
-        run = run_once("full", n + 1, args, config, server, runs_dir, wrap=wrap)
+        run = run_once(mode, n + 1, args, config, server, runs_dir, wrap=wrap)
         print(f"profile (py-spy at 200 Hz; run at {run['ppm']:.0f} pages/min): {raw}")
         report_pyspy(raw)
     else:

@@ -1,4 +1,4 @@
-"""One benchmark crawl in a fresh process (Twisted's reactor cannot restart): `full` or `bare`.
+"""One benchmark crawl in a fresh process (Twisted's reactor cannot restart): `full`, `extract`, `bare` or `items`.
 
     python bench/runner.py full --config CFG --db sqlite:///x.db --stats stats.jsonl --result result.json
     python bench/runner.py bare --config CFG --stats stats.jsonl --result result.json [--bare-per-source]
@@ -6,8 +6,9 @@
 `full` is the project's own entry point, `aggregator.crawl.crawl()` (one SiteSpider crawler per source, page
 objects, normalise -> tag -> store pipelines, RunRecorder). `bare` crawls the same start URLs with
 bench/bare_spider.py, which only follows the `next_page` link. Both get the same COMMON settings and the
-same stats collector; the crawl window (first spider opened .. last spider closed) comes from Scrapy's
-CoreStats in each crawler's stats.
+same stats collector. `extract` is `full` with a store worker that only acknowledges each batch
+(BENCH_WORKER_ACK_ONLY): the Scrapy process's own cost. The crawl window (first spider opened .. last spider
+closed) comes from Scrapy's CoreStats in each crawler's stats.
 """
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def run_bare(args, overrides: dict) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=("full", "bare", "items"))
+    ap.add_argument("mode", choices=("full", "extract", "bare", "items"))
     ap.add_argument("--config", required=True)
     ap.add_argument("--db", default="")
     ap.add_argument("--stats", required=True, help="JSON lines: one row of final stats per crawler")
@@ -93,7 +94,9 @@ def main() -> None:
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
     overrides = dict(COMMON, BENCH_STATS_FILE=args.stats)
-    runner = run_full if args.mode == "full" else run_bare  # run_bare runs `items` too
+    if args.mode == "extract":
+        overrides.update(BENCH_WORKER_ACK_ONLY=True, STORE_WORKER=True)
+    runner = run_full if args.mode in ("full", "extract") else run_bare  # run_bare runs `items` too
     profiler = None
     if args.profile:
         import cProfile

@@ -18,7 +18,9 @@ from aggregator import worker as worker_main
 from crawlers.items import Teaser, TeaserBatch
 
 log = logging.getLogger(__name__)
-SETTINGS = ("MUSEUMFEEDS_CONFIG", "MUSEUMFEEDS_DB", "STORE_LOCKED_ATTEMPTS", "STORE_LOCKED_DELAY")
+# BENCH_WORKER_ACK_ONLY (benchmarks only): the worker acknowledges each batch without storing it (aggregator/worker.py).
+SETTINGS = ("MUSEUMFEEDS_CONFIG", "MUSEUMFEEDS_DB", "STORE_LOCKED_ATTEMPTS", "STORE_LOCKED_DELAY",
+            "BENCH_WORKER_ACK_ONLY")
 
 
 def worker_enabled(settings) -> bool:

@@ -77,8 +77,10 @@ def valid_utf8(body: bytes) -> bool:
 
 def not_cp1252(body: bytes) -> bool:
     """True when bytes read as UTF-8 hold at least one valid non-ASCII character (or no non-ASCII byte)."""
-    text = body.decode("utf-8", "replace")
-    return body.isascii() or any(ord(c) > 127 and c != "\ufffd" for c in text)
+    if body.isascii():
+        return True
+    text = body.decode("utf-8", "replace")  # the first 2,000 characters by hand (a non-ASCII one is often early)
+    return any(ord(c) > 127 and c != "\ufffd" for c in text[:2000]) or not text.replace("\ufffd", "").isascii()
 
 
 class RobotsCacheMiddleware:

@@ -58,3 +58,18 @@ def test_p01_config_cannot_lift_the_timeout(tmp_path):
     cfg.write_text((ROOT / "config.yaml").read_text().replace("  timeout: 30 ", "  timeout: 600 ", 1))
     with pytest.raises(ConfigError, match=r"crawl\.timeout: must be between 1 and 30 seconds"):
         load_config(cfg)
+
+
+def test_not_cp1252_answers_as_the_character_loop():
+    """middlewares.not_cp1252's shortcuts give what looking at every character gives."""
+    from crawlers.middlewares import not_cp1252
+
+    def loop(body: bytes) -> bool:
+        return body.isascii() or any(ord(c) > 127 and c != "\ufffd" for c in body.decode("utf-8", "replace"))
+
+    late = b"a" * 5000
+    bodies = [p.read_bytes() for p in (ROOT / "snapshot" / "web").rglob("*.html")]
+    bodies += [b"abc", "é".encode(), "é".encode("cp1252"), b"\xff\xfe", "x\ufffdy".encode(), late + "é".encode(),
+               late + b"\xe9", late]
+    assert [not_cp1252(b) for b in bodies] == [loop(b) for b in bodies]
+    assert not not_cp1252(late + b"\xe9") and not_cp1252(late + "é".encode())

@@ -95,3 +95,16 @@ def test_feed_ids_are_distinct_version_4_uuids():
     ids = feed_ids(500, "urn:uuid:")
     assert len(set(ids)) == 500 and all(i.startswith("urn:uuid:") for i in ids)
     assert {uuid.UUID(i[9:]).version for i in ids} == {4}
+
+
+def test_spider_known_keys_agree_with_store_known(store_url):
+    """crawlers.known.known_keys (plain SQL on SQLite) answers what Store.known answers."""
+    from crawlers.known import MAX_KEYS, known_keys
+
+    store = Store(store_url)
+    store.upsert([incoming(i) for i in range(5)], now=T0)
+    keys = [f"ex.org/n/{i}" for i in range(3, 8)]
+    assert known_keys(store, keys) == store.known(keys) == {"ex.org/n/3", "ex.org/n/4"}
+    assert known_keys(store, []) == set()
+    many = keys + [f"ex.org/x/{i}" for i in range(MAX_KEYS)]
+    assert known_keys(store, many) == {"ex.org/n/3", "ex.org/n/4"}

@@ -13,6 +13,7 @@ from aggregator.errors import describe_failure
 from aggregator.store import utcnow
 from crawlers import resources
 from crawlers.items import Teaser, TeaserBatch
+from crawlers.known import known_keys
 from crawlers.pages import article_page, feed_page, listing_page
 from crawlers.pages.feed import FeedError
 
@@ -95,7 +96,7 @@ class SiteSpider(Spider):
     def known(self, teasers: list[Teaser]) -> set[str]:
         """Links of these teasers that the store holds already."""
         keys = {t.url: resources.identity(t.url)[1] for t in teasers}
-        stored = self.store.known(keys.values())
+        stored = known_keys(self.store, list(keys.values()))
         return {url for url, key in keys.items() if key in stored}
 
     def emit(self, teasers: Iterable[Teaser], known: set[str]):
