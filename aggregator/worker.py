@@ -1,4 +1,4 @@
-"""The store worker: normalise, tag and store teaser batches in a child process; one per crawl process."""
+"""The store worker: stores the crawl's normalised, tagged items in a child process; one per crawl process."""
 from __future__ import annotations
 
 import contextlib
@@ -34,63 +34,28 @@ class Crawler:
 
 
 class Chain:
-    """One spider's pipelines (the in-process ones, reused): normalise -> tag -> store."""
+    """One spider's store pipeline (the in-process one, reused): its normalised, tagged items in, rows out."""
 
     def __init__(self, settings: dict):
-        from crawlers.pipelines import NormalizePipeline, StorePipeline, TagPipeline
+        from crawlers.pipelines import StorePipeline
 
         self.crawler = Crawler({**settings, "STORE_WORKER": False})
-        self.normalize = NormalizePipeline.from_crawler(self.crawler)
-        self.normalize.log_drops = False  # reported with the batch; HandoffPipeline logs them in the crawl's log
-        self.tagger = TagPipeline.from_crawler(self.crawler)
         self.store = StorePipeline.from_crawler(self.crawler)
         self.store.batch_size = 1 << 30  # one upsert per handed-over batch, at its end
 
-    def run(self, teasers: list) -> dict:
-        """Store one batch; returns the stats changes, drop reasons and the store error if any. The teasers go
-        through the pipelines together; if that raises, again one at a time, so that one bad item loses only itself."""
-        kept = len(self.store.batch)
-        try:
-            stats, drops = self.all_at_once(teasers)
-        except Exception:  # noqa: BLE001 - retried one by one below, which reports it
-            del self.store.batch[kept:]
-            stats, drops = self.one_by_one(teasers)
+    def run(self, incoming: list) -> dict:
+        """Store one batch (aggregator.store.Incoming); returns the stats changes and the store error if any."""
+        from crawlers.items import TeaserBatch
+
+        self.crawler.stats = stats = Stats()
+        if incoming:
+            self.store.process_item(TeaserBatch(incoming[0].source_id, [], incoming=list(incoming)))
         self.store.flush()
-        return {"incs": stats.incs, "sets": stats.sets, "drops": drops}
-
-    def fresh_stats(self) -> Stats:
-        self.crawler.stats = self.normalize.stats = stats = Stats()
-        return stats
-
-    def all_at_once(self, teasers: list) -> tuple[Stats, list[str]]:
-        """The whole batch through normalise, tag and store as one TeaserBatch."""
-        from crawlers.items import TeaserBatch
-
-        stats = self.fresh_stats()
-        if not teasers:
-            return stats, []
-        batch = TeaserBatch(teasers[0].source, list(teasers))
-        self.store.process_item(self.tagger.process_item(self.normalize.process_item(batch)))
-        return stats, batch.dropped
-
-    def one_by_one(self, teasers: list) -> tuple[Stats, list[str]]:
-        """Each teaser alone through the pipelines: one that raises is dropped and reported, the others go on."""
-        from crawlers.items import TeaserBatch
-
-        stats, drops = self.fresh_stats(), []
-        for teaser in teasers:
-            batch = TeaserBatch(teaser.source, [teaser])
-            try:
-                self.store.process_item(self.tagger.process_item(self.normalize.process_item(batch)))
-            except Exception as exc:  # noqa: BLE001
-                stats.inc_value("item_dropped_count")
-                drops.append(f"{teaser.source}: {type(exc).__name__}: {exc} ({teaser.url!r})")
-            drops += batch.dropped
-        return stats, drops
+        return {"incs": stats.incs, "sets": stats.sets, "drops": []}
 
 
 def main(inbox, outbox) -> None:
-    """Serve batches `(batch_id, spider_key, settings, teasers, last)` until the input ends (EOF), answering
+    """Serve batches `(batch_id, spider_key, settings, items, last)` until the input ends (EOF), answering
     `(batch_id, result)` (batch_id None: warm up, no answer); SIGINT and SIGTERM are ignored: the parent decides
     when the crawl ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -101,23 +66,23 @@ def main(inbox, outbox) -> None:
     chains: dict[str, Chain] = {}
     while True:
         try:
-            batch_id, key, settings, teasers, last = inbox.recv()
+            batch_id, key, settings, items, last = inbox.recv()
         except (EOFError, OSError):
             return
-        if batch_id is None:  # warm-up: the imports and caches (language model, themes, store) before batches
+        if batch_id is None:  # warm-up: the imports and the store (schema checked) before the first batch
             with contextlib.suppress(Exception):  # a real batch reports what fails
                 Chain(settings)
             continue
         try:
             if settings.get("BENCH_WORKER_ACK_ONLY"):  # bench/crawl_bench.py `extract`: the Scrapy side alone
-                result = {"incs": {"museumfeeds/items_acked": len(teasers)}, "sets": {}, "drops": []}
+                result = {"incs": {"museumfeeds/items_acked": len(items)}, "sets": {}, "drops": []}
             else:
                 chain = chains.get(key) or chains.setdefault(key, Chain(settings))
-                result = chain.run(teasers)
+                result = chain.run(items)
         except Exception:  # noqa: BLE001 - reported to the parent, which fails the run
             cause = traceback.format_exc().strip().splitlines()[-1]
-            result = {"incs": {"museumfeeds/items_unstored": len(teasers)}, "drops": [],
-                      "sets": {"museumfeeds/store_error": f"store worker: {cause}: {len(teasers)} items not stored"}}
+            result = {"incs": {"museumfeeds/items_unstored": len(items)}, "drops": [],
+                      "sets": {"museumfeeds/store_error": f"store worker: {cause}: {len(items)} items not stored"}}
         if last:
             chains.pop(key, None)
         try:

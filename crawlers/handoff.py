@@ -1,4 +1,5 @@
-"""HandoffPipeline: teasers go in batches to the process's store worker (aggregator/worker.py); its counts come back."""
+"""HandoffPipeline: normalised, tagged items go in batches to the process's store worker (aggregator/worker.py);
+its counts come back."""
 from __future__ import annotations
 
 import atexit
@@ -15,7 +16,8 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import defer
 
 from aggregator import worker as worker_main
-from crawlers.items import Teaser, TeaserBatch
+from aggregator.store import Incoming
+from crawlers.items import TeaserBatch
 
 log = logging.getLogger(__name__)
 # BENCH_WORKER_ACK_ONLY (benchmarks only): the worker acknowledges each batch without storing it (aggregator/worker.py).
@@ -54,15 +56,15 @@ class Worker:
         threading.Thread(target=self.send_loop, name="store-worker-send", daemon=True).start()
         threading.Thread(target=self.read_loop, name="store-worker-read", daemon=True).start()
 
-    def submit(self, key: str, settings: dict, teasers: list[Teaser], last: bool) -> defer.Deferred:
+    def submit(self, key: str, settings: dict, items: list[Incoming], last: bool) -> defer.Deferred:
         """A Deferred firing with the batch's result dict (from the child, or a failure result if it died)."""
         d = defer.Deferred()
         if self.dead:
-            d.callback(died(self.dead, len(teasers)))
+            d.callback(died(self.dead, len(items)))
             return d
         batch_id = next(self.ids)
-        self.pending[batch_id] = (d, len(teasers))
-        self.outgoing.put((batch_id, key, settings, teasers, last))
+        self.pending[batch_id] = (d, len(items))
+        self.outgoing.put((batch_id, key, settings, items, last))
         return d
 
     def warm(self, settings: dict) -> None:
@@ -141,8 +143,8 @@ _worker: Worker | None = None
 
 
 def warm_worker(settings) -> None:
-    """Start the process's worker before the crawlers are made (its imports and the language model then load while
-    Scrapy starts), if the settings use one."""
+    """Start the process's worker before the crawlers are made (its imports and the store's schema check then
+    run while Scrapy starts), if the settings use one."""
     if worker_enabled(settings):
         shared_worker().warm({k: settings.get(k) for k in SETTINGS})
 
@@ -160,14 +162,14 @@ def shared_worker() -> Worker:
 
 
 class HandoffPipeline:
-    """Buffers teasers and hands them over in batches; close_spider's Deferred fires once the worker has stored
+    """Buffers normalised items and hands them over in batches; close_spider's Deferred fires once the worker has stored
     and acknowledged all of this spider's items, with their counts in the crawler's stats."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.settings = {k: crawler.settings.get(k) for k in SETTINGS}
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
-        self.buffer: list[Teaser] = []
+        self.buffer: list[Incoming] = []
         self.waiting: list[defer.Deferred] = []
         self.key = ""
 
@@ -182,8 +184,8 @@ class HandoffPipeline:
         self.key = f"{getattr(spider, 'name', 'spider')}#{id(self)}"
 
     def process_item(self, item: TeaserBatch) -> TeaserBatch:
-        self.buffer.extend(item.teasers)
-        while len(self.buffer) >= self.batch_size:  # STORE_BATCH_SIZE teasers a batch, as in-process
+        self.buffer.extend(item.incoming)  # normalised and tagged in this process
+        while len(self.buffer) >= self.batch_size:  # STORE_BATCH_SIZE items a batch, as in-process
             self.flush(last=False, size=self.batch_size)
         return item
 

@@ -24,31 +24,32 @@ class NormalizePipeline:
 
     def __init__(self, sources, stats=None):
         self.stats = stats
-        self.log_drops = True  # the store worker turns it off: its parent logs the drops (crawlers/handoff.py)
         self.priorities = {s.id: s.priority for s in sources}
         self.languages = {s.id: s.languages for s in sources}
         prepare(self.languages.values())
 
     @classmethod
     def from_crawler(cls, crawler):
-        if worker_enabled(crawler.settings):
-            raise NotConfigured  # the store worker runs it (crawlers/handoff.py)
         return cls(resources.settings_config(crawler.settings).sources, crawler.stats)
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:
-        """Every teaser of the batch normalised into `batch.incoming`; one without title or http(s) link is
-        dropped (logged, counted), the others go on."""
+        """Every teaser of the batch normalised into `batch.incoming`; one without title or http(s) link, or one
+        that makes normalising fail, is dropped (logged, counted), the others go on."""
         for teaser in batch.teasers:
             try:
                 batch.incoming.append(self.normalise(teaser))
             except DropItem as exc:
-                batch.dropped.append(str(exc))
-                if self.log_drops:
-                    log.warning("Dropped: %s", exc)
-                if self.stats is not None:
-                    self.stats.inc_value("item_dropped_count")
-                    self.stats.inc_value("item_dropped_reasons_count/DropItem")
+                self.drop(batch, str(exc), "DropItem")
+            except Exception as exc:  # noqa: BLE001 - one bad teaser loses only itself
+                self.drop(batch, f"{teaser.source}: {type(exc).__name__}: {exc} ({teaser.url!r})", type(exc).__name__)
         return batch
+
+    def drop(self, batch: TeaserBatch, reason: str, kind: str) -> None:
+        batch.dropped.append(reason)
+        log.warning("Dropped: %s", reason)
+        if self.stats is not None:
+            self.stats.inc_value("item_dropped_count")
+            self.stats.inc_value(f"item_dropped_reasons_count/{kind}")
 
     def normalise(self, item: Teaser) -> Incoming:
         """One teaser as an Incoming, or DropItem naming the source and the cause."""
@@ -79,8 +80,6 @@ class TagPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if worker_enabled(crawler.settings):
-            raise NotConfigured
         return cls(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:

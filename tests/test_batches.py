@@ -70,16 +70,30 @@ CHAIN_CASES = [
 
 
 @pytest.mark.parametrize("titles,stored,drops,dropped", CHAIN_CASES)
-def test_worker_chain_drops_only_the_bad_teasers(tmp_path, titles, stored, drops, dropped):
-    chain = worker_chain(tmp_path)
+def test_normalise_drops_only_the_bad_teasers(titles, stored, drops, dropped):
+    """A teaser that normalising refuses, or that makes it fail, loses only itself; the page's others go on."""
+    from aggregator.worker import Stats
+
+    stats = Stats()
+    pipeline = NormalizePipeline(resources.config("config.yaml").sources, stats)
     teasers = [teaser(t or "Untitled", None if t is None else f"https://icom.museum/en/news/{n}/")
                for n, t in enumerate(titles)]
-    result = chain.run(teasers)
-    assert [i.title for i in chain.store.store.items] == stored
-    assert result["drops"] == drops
-    assert result["incs"].get("item_dropped_count") == dropped
-    assert result["incs"].get("museumfeeds/items_new", 0) == len(stored)
-    assert result["incs"].get("museumfeeds/items_stored", 0) == len(stored)
+    batch = pipeline.process_item(TeaserBatch("icom-news", teasers))
+    assert [i.title for i in batch.incoming] == stored
+    assert batch.dropped == drops
+    assert stats.incs.get("item_dropped_count") == dropped
+
+
+def test_worker_chain_stores_a_batch_of_normalised_items(tmp_path):
+    from aggregator.store import Incoming
+
+    chain = worker_chain(tmp_path)
+    items = [Incoming(source_id="icom-news", url=f"https://icom.museum/n/{i}", url_key=f"icom.museum/n/{i}",
+                      title=f"Item {i}", summary="", summary_text="", image=None, categories=[], language="en",
+                      published=None, themes={}) for i in range(3)]
+    result = chain.run(items)
+    assert [i.title for i in chain.store.store.items] == ["Item 0", "Item 1", "Item 2"]
+    assert result["incs"]["museumfeeds/items_new"] == result["incs"]["museumfeeds/items_stored"] == 3
 
 
 def test_worker_chain_counts_nothing_for_an_empty_batch(tmp_path):

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.store import Store
+from aggregator.store import Incoming, Store
 from crawlers.handoff import Worker
-from crawlers.items import Teaser
 from tests.faultcrawl import crawl, snapshot_rows, source, write_config
 from tests.faultserver import FaultServer, listing, two_pages
 
@@ -56,8 +55,11 @@ def test_worker_stores_the_same_rows_and_stats_as_in_process(tmp_path):
     assert {r.status for r in Store(on).last_runs().values()} == {"ok"}
 
 
-def teasers(n: int, source_id: str = "wk") -> list[Teaser]:
-    return [Teaser(source=source_id, url=f"https://w.org/n/{i}", title=f"Museum item {i}") for i in range(n)]
+def teasers(n: int, source_id: str = "wk") -> list[Incoming]:
+    """Normalised items, as HandoffPipeline sends them (the crawl process normalises and tags)."""
+    return [Incoming(source_id=source_id, url=f"https://w.org/n/{i}", url_key=f"w.org/n/{i}", title=f"Museum item {i}",
+                     summary="", summary_text="", image=None, categories=[], language="en", published=None, themes={})
+            for i in range(n)]
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def worker_settings(tmp_path):
             "STORE_LOCKED_DELAY": 0.1}
 
 
-def collect(worker: Worker, settings: dict, batches: list[list[Teaser]]) -> tuple[list[dict], threading.Event]:
+def collect(worker: Worker, settings: dict, batches: list[list[Incoming]]) -> tuple[list[dict], threading.Event]:
     results: list[dict] = []
     done = threading.Event()
 
