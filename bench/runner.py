@@ -36,10 +36,11 @@ COMMON = {
     "TELNETCONSOLE_ENABLED": False,
     "STATS_CLASS": "bench.statsdump.DumpStatsCollector",
 }
-# The project's own setting, given to the bare spider too (it changes Scrapy's cost per response, not the pipeline's).
+# The project's own settings, given to the bare spider too (it changes Scrapy's cost per response, not the pipeline's).
 from crawlers import settings as project  # noqa: E402
 
 COMMON["CONCURRENT_ITEMS"] = project.CONCURRENT_ITEMS
+COMMON["WARN_ON_GENERATOR_RETURN_VALUE"] = project.WARN_ON_GENERATOR_RETURN_VALUE
 
 
 def run_full(args, overrides: dict) -> dict:

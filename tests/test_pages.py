@@ -31,3 +31,15 @@ def test_page_object(source_id, case):
                 assert a == e, f"{key}[{n}] ({e['url']})"
         else:
             assert got == exp, key
+
+
+def test_spider_callbacks_return_no_value_from_a_generator():
+    """What Scrapy's WARN_ON_GENERATOR_RETURN_VALUE checks at every response (off in crawlers/settings.py)."""
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from crawlers.spiders.site import SiteSpider
+
+    callbacks = [getattr(SiteSpider, name) for name in dir(SiteSpider)
+                 if name.startswith(("parse", "start")) or name.endswith("failed")]
+    assert len(callbacks) >= 4
+    assert not any(is_generator_with_return_value(cb) for cb in callbacks)
