@@ -1,9 +1,9 @@
-"""Store-worker cost per item without the store: normalise, tag and Chain.run's per-teaser wrapper (µs/item).
+"""Cost per item of normalise and tag (run in the crawl process), alone and as the pipelines over page batches.
 
 Usage: python bench/normalize_bench.py [--pages 80] [--repeats 5] [--profile]
 Teasers come from the crawl benchmark's mirror (bench/mirror.py, 8 sections), parsed once by the project's
 listing page objects outside the timing; each stage is timed with time.process_time, best of --repeats, with
-the URL-identity and language caches cleared before each repeat (the worker's process never saw the crawl's URLs). The
+the URL-identity and language caches cleared before each repeat (a crawl process starts without them). The
 digest covers every field of the resulting Incoming objects (themes included): equal digests, equal output.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ import hashlib
 import json
 import pstats
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -26,26 +25,16 @@ sys.path.insert(0, str(ROOT))
 from aggregator import language  # noqa: E402
 from aggregator.config import load_config  # noqa: E402
 from aggregator.tagging import tag  # noqa: E402
-from aggregator.worker import Chain  # noqa: E402
 from bench.crawl_bench import write_config  # noqa: E402
 from bench.mirror import HOST, MirrorSpec, generate, section_path  # noqa: E402
 from crawlers import resources  # noqa: E402
+from crawlers.items import TeaserBatch  # noqa: E402
 from crawlers.pages import listing_page, response_from  # noqa: E402
+from crawlers.pipelines import NormalizePipeline, TagPipeline  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "normalize"
 NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)
-HANDOFF = 200  # teasers per batch handed to the worker (STORE_BATCH_SIZE)
-
-
-class NoStore:
-    """Store.upsert's stand-in: every item new, nothing written, the items kept for the digest."""
-
-    def __init__(self):
-        self.stored: list = []
-
-    def upsert(self, batch: list) -> tuple[int, int]:
-        self.stored += batch
-        return len(batch), 0
+PAGE = 20  # teasers per TeaserBatch (one listing page)
 
 
 def mirror_teasers(pages: int) -> tuple[list, Path]:
@@ -90,21 +79,24 @@ def digest(items: list) -> str:
     return h.hexdigest()
 
 
-def make_chain(config_path: Path, db_dir: str) -> Chain:
-    return Chain({"MUSEUMFEEDS_CONFIG": str(config_path), "MUSEUMFEEDS_DB": f"sqlite:///{db_dir}/store.db"})
+def make_pipelines(config_path: Path):
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(settings_dict={"MUSEUMFEEDS_CONFIG": str(config_path)})
+    return NormalizePipeline.from_crawler(crawler), TagPipeline.from_crawler(crawler)
 
 
-def run_chain(chain: Chain, teasers: list) -> list:
-    """Chain.run over handed-over batches; the Incoming objects it passed to the store."""
-    chain.store.store = NoStore()
-    for n in range(0, len(teasers), HANDOFF):
-        chain.run(teasers[n:n + HANDOFF])
-    return chain.store.store.stored
+def run_pipelines(norm, tagger, teasers: list) -> list:
+    """NormalizePipeline then TagPipeline over one TeaserBatch a page, as the crawl runs them; their items."""
+    out: list = []
+    for n in range(0, len(teasers), PAGE):
+        batch = TeaserBatch(teasers[n].source, teasers[n:n + PAGE])
+        out += tagger.process_item(norm.process_item(batch)).incoming
+    return out
 
 
-def measure(teasers: list, chain: Chain, repeats: int) -> dict:
-    """µs per item of each stage and the digests of normalise + tag and of the chain's output."""
-    norm, compiled = chain.normalize, chain.tagger.compiled
+def measure(teasers: list, norm, tagger, repeats: int) -> dict:
+    """µs per item of each stage, of the two pipelines, and the digests of both outputs."""
     items: list = []
 
     def normalise():
@@ -112,39 +104,36 @@ def measure(teasers: list, chain: Chain, repeats: int) -> dict:
 
     def tagging():
         for i in items:
-            i.themes = tag(compiled, i.title, i.summary_text, i.categories, i.language)
+            i.themes = tag(tagger.compiled, i.title, i.summary_text, i.categories, i.language)
 
     t_norm = best_of(repeats, normalise)
     t_tag = best_of(repeats, tagging)
-    t_chain = best_of(repeats, lambda: run_chain(chain, teasers))
+    t_pipes = best_of(repeats, lambda: run_pipelines(norm, tagger, teasers))
     n = len(teasers) / 1e6
-    return {"items": len(teasers), "normalise": t_norm / n, "tag": t_tag / n,
-            "wrapper": (t_chain - t_norm - t_tag) / n, "chain": t_chain / n,
-            "digest": digest(items), "chain_digest": digest(run_chain(chain, teasers))}
+    return {"items": len(teasers), "normalise": t_norm / n, "tag": t_tag / n, "pipelines": t_pipes / n,
+            "digest": digest(items), "pipelines_digest": digest(run_pipelines(norm, tagger, teasers))}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=80)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--profile", action="store_true", help="then a cProfile of one Chain pass")
+    parser.add_argument("--profile", action="store_true", help="then a cProfile of one pass of the pipelines")
     parser.add_argument("--warm-words", action="store_true", help="keep the language word cache between repeats")
     args = parser.parse_args()
     global WARM_WORDS
     WARM_WORDS = args.warm_words
     teasers, config_path = mirror_teasers(args.pages)
-    with tempfile.TemporaryDirectory() as db_dir:
-        chain = make_chain(config_path, db_dir)
-        result = measure(teasers, chain, args.repeats)
-        print(f"{result['items']} teasers, best of {args.repeats}, µs/item: normalise {result['normalise']:.1f}, "
-              f"tag {result['tag']:.1f}, Chain.run wrapper {result['wrapper']:.1f}, "
-              f"Chain.run without the store {result['chain']:.1f}")
-        print(f"digest {result['digest']}\nchain digest {result['chain_digest']}")
-        if args.profile:
-            resources.identity.cache_clear()
-            profile = cProfile.Profile()
-            profile.runcall(run_chain, chain, teasers)
-            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+    norm, tagger = make_pipelines(config_path)
+    result = measure(teasers, norm, tagger, args.repeats)
+    print(f"{result['items']} teasers, best of {args.repeats}, µs/item: normalise {result['normalise']:.1f}, "
+          f"tag {result['tag']:.1f}, both pipelines over page batches {result['pipelines']:.1f}")
+    print(f"digest {result['digest']}\npipelines digest {result['pipelines_digest']}")
+    if args.profile:
+        resources.identity.cache_clear()
+        profile = cProfile.Profile()
+        profile.runcall(run_pipelines, norm, tagger, teasers)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
     return 0
 
 
