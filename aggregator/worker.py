@@ -1,4 +1,4 @@
-"""The store worker: stores the crawl's normalised, tagged items in a child process; one per crawl process."""
+"""The store worker: stores the crawl's items (normalising and tagging those sent raw) in a child process."""
 from __future__ import annotations
 
 import contextlib
@@ -34,24 +34,33 @@ class Crawler:
 
 
 class Chain:
-    """One spider's store pipeline (the in-process one, reused): its normalised, tagged items in, rows out."""
+    """One spider's pipelines in the worker (the in-process ones, reused): store, and for a batch handed over as
+    teasers, normalise and tag first."""
 
     def __init__(self, settings: dict):
-        from crawlers.pipelines import StorePipeline
+        from crawlers import resources
+        from crawlers.pipelines import NormalizePipeline, StorePipeline, TagPipeline
 
         self.crawler = Crawler({**settings, "STORE_WORKER": False})
+        self.normalize = NormalizePipeline(resources.settings_config(self.crawler.settings).sources, log_drops=False)
+        self.tagger = TagPipeline.from_crawler(self.crawler)
         self.store = StorePipeline.from_crawler(self.crawler)
         self.store.batch_size = 1 << 30  # one upsert per handed-over batch, at its end
 
-    def run(self, incoming: list) -> dict:
-        """Store one batch (aggregator.store.Incoming); returns the stats changes and the store error if any."""
-        from crawlers.items import TeaserBatch
+    def run(self, items: list) -> dict:
+        """Store one batch of teasers (normalised and tagged first) or of aggregator.store.Incoming; returns the
+        stats changes, the drop reasons and the store error if any."""
+        from crawlers.items import Teaser, TeaserBatch
 
-        self.crawler.stats = stats = Stats()
-        if incoming:
-            self.store.process_item(TeaserBatch(incoming[0].source_id, [], incoming=list(incoming)))
+        self.crawler.stats = self.normalize.stats = stats = Stats()
+        if items and isinstance(items[0], Teaser):
+            batch = self.tagger.process_item(self.normalize.process_item(TeaserBatch(items[0].source, list(items))))
+        else:
+            batch = TeaserBatch(items[0].source_id if items else "", [], incoming=list(items))
+        if batch.incoming:
+            self.store.process_item(batch)
         self.store.flush()
-        return {"incs": stats.incs, "sets": stats.sets, "drops": []}
+        return {"incs": stats.incs, "sets": stats.sets, "drops": batch.dropped}
 
 
 def main(inbox, outbox) -> None:
@@ -69,7 +78,7 @@ def main(inbox, outbox) -> None:
             batch_id, key, settings, items, last = inbox.recv()
         except (EOFError, OSError):
             return
-        if batch_id is None:  # warm-up: the imports and the store (schema checked) before the first batch
+        if batch_id is None:  # warm-up: imports, language model, themes, store before the first batch
             with contextlib.suppress(Exception):  # a real batch reports what fails
                 Chain(settings)
             continue

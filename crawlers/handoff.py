@@ -1,5 +1,5 @@
-"""HandoffPipeline: normalised, tagged items go in batches to the process's store worker (aggregator/worker.py);
-its counts come back."""
+"""HandoffPipeline: teasers go in batches to the process's store worker (aggregator/worker.py), normalised here
+or there by load; its counts come back."""
 from __future__ import annotations
 
 import atexit
@@ -17,7 +17,7 @@ from twisted.internet import defer
 
 from aggregator import worker as worker_main
 from aggregator.store import Incoming
-from crawlers.items import TeaserBatch
+from crawlers.items import Teaser, TeaserBatch
 
 log = logging.getLogger(__name__)
 # BENCH_WORKER_ACK_ONLY (benchmarks only): the worker acknowledges each batch without storing it (aggregator/worker.py).
@@ -56,7 +56,7 @@ class Worker:
         threading.Thread(target=self.send_loop, name="store-worker-send", daemon=True).start()
         threading.Thread(target=self.read_loop, name="store-worker-read", daemon=True).start()
 
-    def submit(self, key: str, settings: dict, items: list[Incoming], last: bool) -> defer.Deferred:
+    def submit(self, key: str, settings: dict, items: list[Teaser | Incoming], last: bool) -> defer.Deferred:
         """A Deferred firing with the batch's result dict (from the child, or a failure result if it died)."""
         d = defer.Deferred()
         if self.dead:
@@ -140,11 +140,12 @@ def died(cause: str, count: int) -> dict:
 
 
 _worker: Worker | None = None
+BUSY = 2  # batches awaiting the worker's answer from which the crawl process normalises a batch itself
 
 
 def warm_worker(settings) -> None:
-    """Start the process's worker before the crawlers are made (its imports and the store's schema check then
-    run while Scrapy starts), if the settings use one."""
+    """Start the process's worker before the crawlers are made (its imports, language model, themes and the
+    store's schema check then load while Scrapy starts), if the settings use one."""
     if worker_enabled(settings):
         shared_worker().warm({k: settings.get(k) for k in SETTINGS})
 
@@ -162,14 +163,21 @@ def shared_worker() -> Worker:
 
 
 class HandoffPipeline:
-    """Buffers normalised items and hands them over in batches; close_spider's Deferred fires once the worker has stored
-    and acknowledged all of this spider's items, with their counts in the crawler's stats."""
+    """Buffers a spider's teasers and hands them to the worker in batches of STORE_BATCH_SIZE: as they are when
+    the worker has no other batch waiting (it has CPU to spare), else normalised and tagged here first (the crawl
+    process does that share). close_spider's Deferred fires once the worker has stored and acknowledged all of
+    this spider's items, with their counts in the crawler's stats."""
 
     def __init__(self, crawler):
+        from crawlers import resources
+        from crawlers.pipelines import NormalizePipeline, TagPipeline
+
         self.crawler = crawler
         self.settings = {k: crawler.settings.get(k) for k in SETTINGS}
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
-        self.buffer: list[Incoming] = []
+        self.normalize = NormalizePipeline(resources.settings_config(crawler.settings).sources, crawler.stats)
+        self.tagger = TagPipeline(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
+        self.buffer: list[Teaser] = []
         self.waiting: list[defer.Deferred] = []
         self.key = ""
 
@@ -184,16 +192,23 @@ class HandoffPipeline:
         self.key = f"{getattr(spider, 'name', 'spider')}#{id(self)}"
 
     def process_item(self, item: TeaserBatch) -> TeaserBatch:
-        self.buffer.extend(item.incoming)  # normalised and tagged in this process
-        while len(self.buffer) >= self.batch_size:  # STORE_BATCH_SIZE items a batch, as in-process
+        self.buffer.extend(item.teasers)
+        while len(self.buffer) >= self.batch_size:  # STORE_BATCH_SIZE teasers a batch, as in-process
             self.flush(last=False, size=self.batch_size)
         return item
 
     def flush(self, last: bool, size: int | None = None) -> None:
         cut = len(self.buffer) if size is None else size
         batch, self.buffer = self.buffer[:cut], self.buffer[cut:]
-        if batch or last:
-            self.waiting.append(shared_worker().submit(self.key, self.settings, batch, last).addCallback(self.count))
+        if not batch and not last:
+            return
+        worker = shared_worker()
+        items: list = batch
+        if batch and len(worker.pending) >= BUSY:  # the worker is behind: this process normalises and tags
+            done = self.tagger.process_item(self.normalize.process_item(TeaserBatch(batch[0].source, batch)))
+            items = done.incoming
+            self.crawler.stats.inc_value("museumfeeds/normalised_in_crawl", len(batch))
+        self.waiting.append(worker.submit(self.key, self.settings, items, last).addCallback(self.count))
 
     def close_spider(self, spider=None) -> defer.Deferred:
         self.flush(last=True)

@@ -22,14 +22,17 @@ log = logging.getLogger(__name__)
 class NormalizePipeline:
     """Teaser -> Incoming: clean text, sanitised summary, canonical link and its identity key."""
 
-    def __init__(self, sources, stats=None):
+    def __init__(self, sources, stats=None, log_drops: bool = True):
         self.stats = stats
+        self.log_drops = log_drops  # the store worker's are logged by its parent, HandoffPipeline
         self.priorities = {s.id: s.priority for s in sources}
         self.languages = {s.id: s.languages for s in sources}
         prepare(self.languages.values())
 
     @classmethod
     def from_crawler(cls, crawler):
+        if worker_enabled(crawler.settings):
+            raise NotConfigured  # HandoffPipeline runs it, here or in the store worker (crawlers/handoff.py)
         return cls(resources.settings_config(crawler.settings).sources, crawler.stats)
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:
@@ -46,7 +49,8 @@ class NormalizePipeline:
 
     def drop(self, batch: TeaserBatch, reason: str, kind: str) -> None:
         batch.dropped.append(reason)
-        log.warning("Dropped: %s", reason)
+        if self.log_drops:
+            log.warning("Dropped: %s", reason)
         if self.stats is not None:
             self.stats.inc_value("item_dropped_count")
             self.stats.inc_value(f"item_dropped_reasons_count/{kind}")
@@ -80,6 +84,8 @@ class TagPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if worker_enabled(crawler.settings):
+            raise NotConfigured
         return cls(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:

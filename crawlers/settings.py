@@ -64,10 +64,10 @@ HTTPCACHE_STORAGE = "crawlers.httpcache.SqliteCacheStorage"
 # Pipelines: one concern each. With STORE_WORKER on (None: when os.cpu_count() > 1) HandoffPipeline hands the
 # teasers to one worker process per crawl process, which runs the other three (crawlers/handoff.py); off: in-process.
 STORE_WORKER = None
-ITEM_PIPELINES = {  # normalise and tag here; store here, or in the store worker (STORE_WORKER) through handoff
+ITEM_PIPELINES = {  # with STORE_WORKER, HandoffPipeline alone: it normalises and tags here or in the worker
+    "crawlers.handoff.HandoffPipeline": 50,
     "crawlers.pipelines.NormalizePipeline": 100,
     "crawlers.pipelines.TagPipeline": 200,
-    "crawlers.handoff.HandoffPipeline": 300,
     "crawlers.pipelines.StorePipeline": 300,
 }
 EXTENSIONS = {"crawlers.extensions.RunRecorder": 100}

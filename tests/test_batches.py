@@ -98,3 +98,34 @@ def test_worker_chain_stores_a_batch_of_normalised_items(tmp_path):
 
 def test_worker_chain_counts_nothing_for_an_empty_batch(tmp_path):
     assert worker_chain(tmp_path).run([]) == {"incs": {}, "sets": {}, "drops": []}
+
+
+class FakeWorker:
+    """A store worker stand-in: `pending` batches awaiting answers, and what was submitted."""
+
+    def __init__(self, pending: int):
+        self.pending = dict.fromkeys(range(pending))
+        self.sent: list = []
+
+    def submit(self, key, settings, items, last):
+        from twisted.internet import defer
+
+        self.sent.append(items)
+        return defer.succeed({"incs": {}, "sets": {}, "drops": []})
+
+
+@pytest.mark.parametrize("pending, raw", [(0, True), (1, True), (2, False), (5, False)])
+def test_handoff_normalises_here_only_when_the_worker_is_behind(monkeypatch, pending, raw):
+    from aggregator.store import Incoming
+    from crawlers import handoff
+
+    worker = FakeWorker(pending)
+    monkeypatch.setattr(handoff, "shared_worker", lambda: worker)
+    crawler = get_crawler(settings_dict={"STORE_WORKER": True, "STORE_BATCH_SIZE": 3,
+                                         "MUSEUMFEEDS_CONFIG": "config.yaml"})
+    pipeline = handoff.HandoffPipeline.from_crawler(crawler)
+    teasers = [teaser(f"Webinar {n}", f"https://icom.museum/en/news/{n}/") for n in range(4)]
+    pipeline.process_item(TeaserBatch("icom-news", teasers))
+    [sent] = worker.sent  # one full batch of 3; the 4th waits for more or for close_spider
+    assert len(sent) == 3 and all(isinstance(i, Teaser if raw else Incoming) for i in sent)
+    assert crawler.stats.get_value("museumfeeds/normalised_in_crawl") == (None if raw else 3)
