@@ -6,8 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
-
 from sqlalchemy import bindparam, func, insert, not_, select, true, update
 from sqlalchemy.orm import Session
 
@@ -116,7 +114,8 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     return out
 
 
-def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: list[tuple[int, int]]) -> dict[int, Story]:
+def load_stories(s: Session, cluster_ids: set[int], pool: list[Member],
+                 spans: list[tuple[int, int]]) -> dict[int, Story]:
     """Sources, figures and leads of these stories: their members in the pool (every stored item of the `spans`
     of dates), and the others read from the store."""
     stories: dict[int, Story] = defaultdict(Story)
@@ -142,7 +141,7 @@ def choose(me: Member, versions: list[Member], candidates: list[tuple[float, Mem
         why = dedup.language_link(me.url_key, me.alternates, c.url_key, c.alternates)
         if why:
             return c.cluster_id, f"language version of item {c.id} ({c.source_id}): {why}"
-    for score, c in sorted(candidates, key=lambda p: (-p[0], p[1].id)):  # best first: the first that may join is the best
+    for score, c in sorted(candidates, key=lambda p: (-p[0], p[1].id)):  # best first: the first that may join wins
         story = stories[c.cluster_id]
         if c.source_id == me.source_id or me.source_id in story.sources:
             continue  # a source tells a story once (its other languages are joined above)
@@ -173,9 +172,10 @@ def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Windo
     versions = load_members(s, {i for ids in found.values() for i in ids})
     spans = window.day_spans([m.when for m in mine], settings.window_days)
     pool = recent.pool(s, spans, exclude=set(lang))
-    alike = similar(mine, pool, settings)
-    stories = load_stories(s, {m.cluster_id for m in versions.values()}
-                           | {c.cluster_id for cands in alike for _, c in cands if c.cluster_id is not None}, pool, spans)
+    alike = similar_.candidates(mine, pool, settings)
+    wanted = {m.cluster_id for m in versions.values()} \
+        | {c.cluster_id for cands in alike for _, c in cands if c.cluster_id is not None}
+    stories = load_stories(s, wanted, pool, spans)
     rows, joined = [], []
     for me, candidates in zip(mine, alike):
         cluster, reason = choose(me, near(lang[me.id], found, versions), candidates, stories, settings)
@@ -223,66 +223,6 @@ def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], 
     if again:
         elect_leads(s, again)
         recent.clear()  # leads changed beyond what it knows
-
-
-VOCABULARY = similar_.Vocabulary()
-
-
-GROUP_DAYS = 16  # new items scored together span at most this: a batch spanning months is not scored against
-# every stored item of those months, only against those of each group's window
-
-
-def similar(mine: list[Member], pool: list[Member], settings: Dedup) -> list[list[tuple[float, Member]]]:
-    """Per new item, the stored items and earlier items of the batch from another source that are alike enough
-    for their distance in days, with their score (pre-selected in bulk; `choose` decides)."""
-    out: list[list[tuple[float, Member]]] = [[] for _ in mine]
-    if not mine:
-        return out
-    if len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items never match
-        pool = [m for m in pool if m.source_id not in batch_sources]
-    others = pool + mine  # the pool by date (as Window.pool gives it), then the batch
-    times = np.array([m.t for m in others])
-    t_pool, t_new, n = times[:len(pool)], times[len(pool):], len(pool)
-    a, b = VOCABULARY.matrix([m.text for m in mine]), VOCABULARY.matrix([m.text for m in others[:n]])
-    reach, found = (settings.window_days + 1) * 86400, []
-    for group in date_groups(t_new, GROUP_DAYS * 86400):
-        lo, hi = t_new[group[0]] - reach, t_new[group[-1]] + reach
-        first, last = np.searchsorted(t_pool, lo, side="left"), np.searchsorted(t_pool, hi, side="right")
-        rows, cols, scores = scored(a[group], b[first:last], t_new[group], t_pool[first:last], settings)
-        found.append((group[rows], first + cols, scores))
-        peers = np.flatnonzero((t_new >= lo) & (t_new <= hi))
-        rows, cols, scores = scored(a[group], a[peers], t_new[group], t_new[peers], settings)
-        earlier = peers[cols] < group[rows]  # items earlier in the batch (their stories are made before this one's)
-        found.append((group[rows][earlier], n + peers[cols][earlier], scores[earlier]))
-    sources = {sid: k for k, sid in enumerate({m.source_id for m in others})}
-    src = np.array([sources[m.source_id] for m in others])
-    new_at, other_at, score = (np.concatenate(parts) for parts in zip(*found))
-    keep = src[n + new_at] != src[other_at]  # a source tells a story once
-    for i, j, sc in zip(new_at[keep].tolist(), other_at[keep].tolist(), score[keep].tolist()):
-        out[i].append((sc, others[j]))
-    return out
-
-
-def date_groups(times: np.ndarray, span: float) -> list[np.ndarray]:
-    """Indexes of `times` in groups of consecutive dates, each spanning at most `span`."""
-    order = np.argsort(times, kind="stable")
-    groups, start = [], 0
-    for k in range(1, len(order) + 1):
-        if k == len(order) or times[order[k]] - times[order[start]] > span:
-            groups.append(order[start:k])
-            start = k
-    return groups
-
-
-def scored(a, b, t_a: np.ndarray, t_b: np.ndarray, settings: Dedup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row of a, row of b, score) of the pairs alike enough for their distance in days."""
-    if a.shape[0] == 0 or b.shape[0] == 0:
-        empty = np.empty(0, np.int64)
-        return empty, empty, np.empty(0)
-    rows, cols, scores = similar_.dice(a, b, settings.threshold)
-    gap = np.abs(t_a[rows] - t_b[cols]) // 86400
-    keep = (gap <= settings.window_days) & (scores >= settings.threshold + settings.per_day * gap - similar_.SLACK)
-    return rows[keep], cols[keep], scores[keep]
 
 
 def elect_leads(s: Session, cluster_ids: set[int]) -> None:

@@ -56,7 +56,8 @@ def backfill(engine: Engine) -> None:
             for r in rows:
                 fp = dedup.fingerprint(r.title, html_to_text(r.summary))
                 conn.execute(update(Item).where(Item.id == r.id).values(
-                    cluster_id=r.id, lead=True, fingerprint=fp.dump(), alternates=[], title_key=dedup.title_key(r.title)))
+                    cluster_id=r.id, lead=True, fingerprint=fp.dump(), alternates=[],
+                    title_key=dedup.title_key(r.title)))
                 keys += [{"key": k, "item_id": r.id} for k in dedup.language_keys(r.url_key, [])]
             if keys:
                 conn.execute(insert(ItemKey), keys)

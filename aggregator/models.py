@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, func
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+                        func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -88,7 +89,8 @@ class ItemTheme(Base):
 
 
 class ItemKey(Base):
-    """The persisted language-version index: keys of an item's URLs and hreflang alternates -> item (dedup.language_keys).
+    """The persisted language-version index: keys of an item's URLs and hreflang alternates -> item
+    (dedup.language_keys).
     (Stores made before exact similarity also hold MinHash band keys here; nothing reads them.)"""
 
     __tablename__ = "item_keys"

@@ -1,10 +1,16 @@
-"""Text similarity of many fingerprints at once: Dice scores from one sparse feature-matrix product (scipy)."""
+"""Text similarity of many fingerprints at once: Dice scores from sparse feature-matrix products (scipy), and a
+batch's candidates for clustering (the stored and batch items alike enough for their distance in days)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
+
+if TYPE_CHECKING:
+    from aggregator.clusters import Member
+    from aggregator.config import Dedup
 
 SLACK = 1e-9  # the scores only pre-select: dedup.decide, in Python floats, has the last word
 
@@ -37,7 +43,8 @@ class Vocabulary:
         sizes = np.fromiter((len(r) for r in rows), np.int64, len(rows))
         indptr = np.concatenate(([0], np.cumsum(sizes)))
         indices = np.concatenate(rows) if rows else np.empty(0, np.int32)
-        return sparse.csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=(len(rows), len(self.columns)))
+        shape = (len(rows), len(self.columns))
+        return sparse.csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=shape)
 
 
 def dice(a: sparse.csr_matrix, b: sparse.csr_matrix, least: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -59,3 +66,63 @@ def dice_pairs(vocab: Vocabulary, new: Sequence[str], others: Sequence[str],
         empty = np.empty(0, np.int64)
         return empty, empty, np.empty(0)
     return dice(vocab.matrix(new), vocab.matrix(others), least)
+
+
+VOCABULARY = Vocabulary()
+
+
+GROUP_DAYS = 16  # new items scored together span at most this: a batch spanning months is not scored against
+# every stored item of those months, only against those of each group's window
+
+
+def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[list[tuple[float, Member]]]:
+    """Per new item, the stored items and earlier items of the batch from another source that are alike enough
+    for their distance in days, with their score (pre-selected in bulk; `choose` decides)."""
+    out: list[list[tuple[float, Member]]] = [[] for _ in mine]
+    if not mine:
+        return out
+    if len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items never match
+        pool = [m for m in pool if m.source_id not in batch_sources]
+    others = pool + mine  # the pool by date (as Window.pool gives it), then the batch
+    times = np.array([m.t for m in others])
+    t_pool, t_new, n = times[:len(pool)], times[len(pool):], len(pool)
+    a, b = VOCABULARY.matrix([m.text for m in mine]), VOCABULARY.matrix([m.text for m in others[:n]])
+    reach, found = (settings.window_days + 1) * 86400, []
+    for group in date_groups(t_new, GROUP_DAYS * 86400):
+        lo, hi = t_new[group[0]] - reach, t_new[group[-1]] + reach
+        first, last = np.searchsorted(t_pool, lo, side="left"), np.searchsorted(t_pool, hi, side="right")
+        rows, cols, scores = scored(a[group], b[first:last], t_new[group], t_pool[first:last], settings)
+        found.append((group[rows], first + cols, scores))
+        peers = np.flatnonzero((t_new >= lo) & (t_new <= hi))
+        rows, cols, scores = scored(a[group], a[peers], t_new[group], t_new[peers], settings)
+        earlier = peers[cols] < group[rows]  # items earlier in the batch (their stories are made before this one's)
+        found.append((group[rows][earlier], n + peers[cols][earlier], scores[earlier]))
+    sources = {sid: k for k, sid in enumerate({m.source_id for m in others})}
+    src = np.array([sources[m.source_id] for m in others])
+    new_at, other_at, score = (np.concatenate(parts) for parts in zip(*found))
+    keep = src[n + new_at] != src[other_at]  # a source tells a story once
+    for i, j, sc in zip(new_at[keep].tolist(), other_at[keep].tolist(), score[keep].tolist()):
+        out[i].append((sc, others[j]))
+    return out
+
+
+def date_groups(times: np.ndarray, span: float) -> list[np.ndarray]:
+    """Indexes of `times` in groups of consecutive dates, each spanning at most `span`."""
+    order = np.argsort(times, kind="stable")
+    groups, start = [], 0
+    for k in range(1, len(order) + 1):
+        if k == len(order) or times[order[k]] - times[order[start]] > span:
+            groups.append(order[start:k])
+            start = k
+    return groups
+
+
+def scored(a, b, t_a: np.ndarray, t_b: np.ndarray, settings: Dedup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row of a, row of b, score) of the pairs alike enough for their distance in days."""
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        empty = np.empty(0, np.int64)
+        return empty, empty, np.empty(0)
+    rows, cols, scores = dice(a, b, settings.threshold)
+    gap = np.abs(t_a[rows] - t_b[cols]) // 86400
+    keep = (gap <= settings.window_days) & (scores >= settings.threshold + settings.per_day * gap - SLACK)
+    return rows[keep], cols[keep], scores[keep]

@@ -5,8 +5,9 @@ Usage: python bench/cluster_bench.py [--sizes 10000 100000 1000000] [--timed 500
 For each size N, in a fresh process: a SQLite store gets N - timed items of history written in bulk (their
 fingerprints, language keys and stories as the store would have them), then the last `timed` items go through
 the real path, Store.upsert in batches of 200 (as StorePipeline sends them), which reads the items of their
-window from the store and joins or starts stories. Items arrive at a constant rate (60 a day, 20% of the stories copied by one or
-two other sources within ten days, with words changed), so the history spans N / 60 days. Reported: time per
+window from the store and joins or starts stories. Items arrive at a constant rate (60 a day, 20% of the
+stories copied by one or two other sources within ten days, with words changed), so the history spans N / 60
+days. Reported: time per
 upserted item and the process's peak RSS. The window is read through an index, so neither should grow with N.
 """
 from __future__ import annotations

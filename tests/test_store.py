@@ -80,7 +80,8 @@ def test_same_url_from_two_sources_is_owned_by_priority_not_by_order(store_url):
         for h, (sid, prio) in enumerate(order):
             store.upsert([incoming(n, source_id=sid, priority=prio, title=f"from {sid}")], now=T0 + timedelta(hours=h))
     before = {i.url_key: (i.source_id, i.title, i.updated) for i in store.latest()}
-    assert {k: v[:2] for k, v in before.items()} == {"ex.org/n/1": ("high", "from high"), "ex.org/n/2": ("high", "from high")}
+    assert {k: v[:2] for k, v in before.items()} == {"ex.org/n/1": ("high", "from high"),
+                                                     "ex.org/n/2": ("high", "from high")}
     for n, order in orders.items():
         for sid, prio in order:
             store.upsert([incoming(n, source_id=sid, priority=prio, title=f"from {sid}")], now=T0 + timedelta(days=2))
