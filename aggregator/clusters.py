@@ -211,11 +211,8 @@ def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], 
         conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(lead=False))
     for part in chunks(keys, 5000):
         conn.execute(insert(KEYS), part)  # Core executemany: no ORM bulk bookkeeping
-    by_id = {m.id: m for m in mine}
     for m in mine:
-        m.lead = m.cluster_id == m.id  # as inserted
-    for j in joined:
-        by_id[j["b_id"]].lead = j["b_lead"]
+        m.lead = stories[m.cluster_id].lead == m.id  # as written (a founder deposed in the batch among `deposed`)
     recent.add(mine)
     for item_id in deposed:
         recent.set_lead(item_id, False)

@@ -61,10 +61,7 @@ def dice(a: sparse.csr_matrix, b: sparse.csr_matrix, least: float) -> tuple[np.n
 
 def dice_pairs(vocab: Vocabulary, new: Sequence[str], others: Sequence[str],
                least: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`dice` of two lists of stored fingerprints."""
-    if not new or not others:
-        empty = np.empty(0, np.int64)
-        return empty, empty, np.empty(0)
+    """`dice` of two lists of stored fingerprints (either may be empty)."""
     return dice(vocab.matrix(new), vocab.matrix(others), least)
 
 
@@ -119,9 +116,6 @@ def date_groups(times: np.ndarray, span: float) -> list[np.ndarray]:
 
 def scored(a, b, t_a: np.ndarray, t_b: np.ndarray, settings: Dedup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row of a, row of b, score) of the pairs alike enough for their distance in days."""
-    if a.shape[0] == 0 or b.shape[0] == 0:
-        empty = np.empty(0, np.int64)
-        return empty, empty, np.empty(0)
     rows, cols, scores = dice(a, b, settings.threshold)
     gap = np.abs(t_a[rows] - t_b[cols]) // 86400
     keep = (gap <= settings.window_days) & (scores >= settings.threshold + settings.per_day * gap - SLACK)

@@ -20,23 +20,12 @@ WHEN = func.coalesce(ITEMS.c.published, ITEMS.c.first_seen)  # as Member.when; i
 COLUMNS = [ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.cluster_id, ITEMS.c.fingerprint, WHEN.label("when"),
            ITEMS.c.source_priority, ITEMS.c.lead]
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-DAY = 86400
-
-
-def day_of(when: datetime) -> int:
-    """Days since 1970-01-01 (UTC)."""
-    return int(when.timestamp() // DAY)
 
 
 def day_spans(whens: list[datetime], days: int) -> list[tuple[int, int]]:
     """The whole days within `days` (and a day's rounding) of any of these dates, as few [first, last] spans."""
-    spans: list[list[int]] = []
-    for day in sorted({day_of(w) for w in whens}):
-        if spans and day - days - 1 <= spans[-1][1] + 1:
-            spans[-1][1] = day + days + 1
-        else:
-            spans.append([day - days - 1, day + days + 1])
-    return [(a, b) for a, b in spans]
+    centres = {dedup.day_number(w) for w in whens}
+    return runs(sorted({d for c in centres for d in range(c - days - 1, c + days + 2)}))
 
 
 def within(spans: list[tuple[int, int]]):
@@ -78,7 +67,7 @@ class Window:
                 self.put(Member(i, source, cluster, load(fp), when, "", [], fp, priority, lead))
 
     def put(self, m: Member) -> None:
-        day = day_of(m.when)
+        day = dedup.day_number(m.when)
         if day in self.days:
             bisect.insort(self.days[day], m, key=lambda x: x.t)
             self.where[m.id] = day
@@ -95,7 +84,7 @@ class Window:
 
     def forget(self, item_ids: list[int], whens: list[datetime]) -> None:
         """Items changed in the store (date, source): the days they were and are on are read again when needed."""
-        days = {self.where.get(i) for i in item_ids} | {day_of(w) for w in whens}
+        days = {self.where.get(i) for i in item_ids} | {dedup.day_number(w) for w in whens}
         for day in days - {None}:
             for m in self.days.pop(day, ()):
                 self.where.pop(m.id, None)

@@ -38,12 +38,11 @@ class Chain:
     teasers, normalise and tag first."""
 
     def __init__(self, settings: dict):
-        from crawlers import resources
         from crawlers.pipelines import NormalizePipeline, StorePipeline, TagPipeline
 
         self.crawler = Crawler({**settings, "STORE_WORKER": False})
-        self.normalize = NormalizePipeline(resources.settings_config(self.crawler.settings).sources, log_drops=False)
-        self.tagger = TagPipeline.from_crawler(self.crawler)
+        self.normalize = NormalizePipeline.for_settings(self.crawler.settings, log_drops=False)
+        self.tagger = TagPipeline.for_settings(self.crawler.settings)
         self.store = StorePipeline.from_crawler(self.crawler)
         self.store.batch_size = 1 << 30  # one upsert per handed-over batch, at its end
 

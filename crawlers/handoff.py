@@ -169,14 +169,13 @@ class HandoffPipeline:
     this spider's items, with their counts in the crawler's stats."""
 
     def __init__(self, crawler):
-        from crawlers import resources
         from crawlers.pipelines import NormalizePipeline, TagPipeline
 
         self.crawler = crawler
         self.settings = {k: crawler.settings.get(k) for k in SETTINGS}
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
-        self.normalize = NormalizePipeline(resources.settings_config(crawler.settings).sources, crawler.stats)
-        self.tagger = TagPipeline(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
+        self.normalize = NormalizePipeline.for_settings(crawler.settings, crawler.stats)
+        self.tagger = TagPipeline.for_settings(crawler.settings)
         self.buffer: list[Teaser] = []
         self.waiting: list[defer.Deferred] = []
         self.key = ""

@@ -33,7 +33,12 @@ class NormalizePipeline:
     def from_crawler(cls, crawler):
         if worker_enabled(crawler.settings):
             raise NotConfigured  # HandoffPipeline runs it, here or in the store worker (crawlers/handoff.py)
-        return cls(resources.settings_config(crawler.settings).sources, crawler.stats)
+        return cls.for_settings(crawler.settings, crawler.stats)
+
+    @classmethod
+    def for_settings(cls, settings, stats=None, log_drops: bool = True) -> NormalizePipeline:
+        """One for the config these crawl settings name, whatever STORE_WORKER says."""
+        return cls(resources.settings_config(settings).sources, stats, log_drops)
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:
         """Every teaser of the batch normalised into `batch.incoming`; one without title or http(s) link, or one
@@ -86,7 +91,12 @@ class TagPipeline:
     def from_crawler(cls, crawler):
         if worker_enabled(crawler.settings):
             raise NotConfigured
-        return cls(resources.themes(crawler.settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
+        return cls.for_settings(crawler.settings)
+
+    @classmethod
+    def for_settings(cls, settings) -> TagPipeline:
+        """One for the themes of the config these crawl settings name, whatever STORE_WORKER says."""
+        return cls(resources.themes(settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:
         for item in batch.incoming:
