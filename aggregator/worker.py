@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import time
 import traceback
 
 from scrapy.settings import Settings
@@ -48,18 +49,22 @@ class Chain:
 
     def run(self, items: list) -> dict:
         """Store one batch of teasers (normalised and tagged first) or of aggregator.store.Incoming; returns the
-        stats changes, the drop reasons and the store error if any."""
+        stats changes, the drop reasons, the store error if any and the CPU seconds each part took."""
         from crawlers.items import Teaser, TeaserBatch
 
         self.crawler.stats = self.normalize.stats = stats = Stats()
+        started = time.process_time()
+        cpu = {}
         if items and isinstance(items[0], Teaser):
             batch = self.tagger.process_item(self.normalize.process_item(TeaserBatch(items[0].source, list(items))))
+            cpu["prepare"] = time.process_time() - started
         else:
             batch = TeaserBatch(items[0].source_id if items else "", [], incoming=list(items))
         if batch.incoming:
             self.store.process_item(batch)
         self.store.flush()
-        return {"incs": stats.incs, "sets": stats.sets, "drops": batch.dropped}
+        cpu["store"] = time.process_time() - started - cpu.get("prepare", 0.0)
+        return {"incs": stats.incs, "sets": stats.sets, "drops": batch.dropped, "cpu": cpu}
 
 
 def main(inbox, outbox) -> None:

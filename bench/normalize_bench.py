@@ -83,7 +83,7 @@ def make_pipelines(config_path: Path):
     from scrapy.utils.test import get_crawler
 
     crawler = get_crawler(settings_dict={"MUSEUMFEEDS_CONFIG": str(config_path)})
-    return NormalizePipeline.from_crawler(crawler), TagPipeline.from_crawler(crawler)
+    return NormalizePipeline.for_settings(crawler.settings, crawler.stats), TagPipeline.for_settings(crawler.settings)
 
 
 def run_pipelines(norm, tagger, teasers: list) -> list:

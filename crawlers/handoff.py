@@ -1,5 +1,5 @@
 """HandoffPipeline: teasers go in batches to the process's store worker (aggregator/worker.py), normalised here
-or there by load; its counts come back."""
+or there by its backlog (crawlers/balance.py); its counts come back."""
 from __future__ import annotations
 
 import atexit
@@ -11,12 +11,14 @@ import os
 import queue
 import signal
 import threading
+import time
 
 from scrapy.exceptions import NotConfigured
 from twisted.internet import defer
 
 from aggregator import worker as worker_main
 from aggregator.store import Incoming
+from crawlers.balance import Balance
 from crawlers.items import Teaser, TeaserBatch
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Worker:
         child_in.close()
         child_out.close()
         self.pending: dict[int, tuple[defer.Deferred, int]] = {}
+        self.balance = Balance()
         self.ids = itertools.count()
         self.outgoing: queue.Queue = queue.Queue()
         self.dead: str | None = None
@@ -56,14 +59,17 @@ class Worker:
         threading.Thread(target=self.send_loop, name="store-worker-send", daemon=True).start()
         threading.Thread(target=self.read_loop, name="store-worker-read", daemon=True).start()
 
-    def submit(self, key: str, settings: dict, items: list[Teaser | Incoming], last: bool) -> defer.Deferred:
-        """A Deferred firing with the batch's result dict (from the child, or a failure result if it died)."""
+    def submit(self, key: str, settings: dict, items: list[Teaser | Incoming], last: bool,
+               raw: bool = True) -> defer.Deferred:
+        """A Deferred firing with the batch's result dict (from the child, or a failure result if it died);
+        `raw`: the items are teasers the worker normalises and tags."""
         d = defer.Deferred()
         if self.dead:
             d.callback(died(self.dead, len(items)))
             return d
         batch_id = next(self.ids)
         self.pending[batch_id] = (d, len(items))
+        self.balance.sent(batch_id, len(items), raw)
         self.outgoing.put((batch_id, key, settings, items, last))
         return d
 
@@ -92,7 +98,8 @@ class Worker:
         self.call(self.ended, f"the store worker (pid {self.process.pid}) died ({cause})")
 
     def answered(self, batch_id: int, result: dict) -> None:
-        d, _ = self.pending.pop(batch_id)
+        d, count = self.pending.pop(batch_id)
+        self.balance.answered(batch_id, count, result.pop("cpu", None))
         d.callback(result)
 
     def ended(self, cause: str) -> None:
@@ -103,6 +110,7 @@ class Worker:
         if self.pending:
             log.error("%s: %d batches not stored", cause, len(self.pending))
         pending, self.pending = self.pending, {}
+        self.balance.queued.clear()
         for d, count in pending.values():
             d.callback(died(cause, count))
 
@@ -140,7 +148,6 @@ def died(cause: str, count: int) -> dict:
 
 
 _worker: Worker | None = None
-BUSY = 2  # batches awaiting the worker's answer from which the crawl process normalises a batch itself
 
 
 def warm_worker(settings) -> None:
@@ -163,9 +170,9 @@ def shared_worker() -> Worker:
 
 
 class HandoffPipeline:
-    """Buffers a spider's teasers and hands them to the worker in batches of STORE_BATCH_SIZE: as they are when
-    the worker has no other batch waiting (it has CPU to spare), else normalised and tagged here first (the crawl
-    process does that share). close_spider's Deferred fires once the worker has stored and acknowledged all of
+    """Buffers a spider's teasers and hands them to the worker in batches of STORE_BATCH_SIZE: as they are while
+    the worker's queued work is short (it has CPU to spare), else normalised and tagged here first (the crawl
+    process does that share: crawlers/balance.py). close_spider's Deferred fires once the worker has stored and acknowledged all of
     this spider's items, with their counts in the crawler's stats."""
 
     def __init__(self, crawler):
@@ -203,11 +210,14 @@ class HandoffPipeline:
             return
         worker = shared_worker()
         items: list = batch
-        if batch and len(worker.pending) >= BUSY:  # the worker is behind: this process normalises and tags
+        raw = not (batch and worker.balance.prepare_here())
+        if not raw:  # the worker is behind: this process normalises and tags
+            started = time.thread_time()
             done = self.tagger.process_item(self.normalize.process_item(TeaserBatch(batch[0].source, batch)))
+            worker.balance.prepared(len(batch), time.thread_time() - started)
             items = done.incoming
             self.crawler.stats.inc_value("museumfeeds/normalised_in_crawl", len(batch))
-        self.waiting.append(worker.submit(self.key, self.settings, items, last).addCallback(self.count))
+        self.waiting.append(worker.submit(self.key, self.settings, items, last, raw).addCallback(self.count))
 
     def close_spider(self, spider=None) -> defer.Deferred:
         self.flush(last=True)

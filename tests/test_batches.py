@@ -97,35 +97,40 @@ def test_worker_chain_stores_a_batch_of_normalised_items(tmp_path):
 
 
 def test_worker_chain_counts_nothing_for_an_empty_batch(tmp_path):
-    assert worker_chain(tmp_path).run([]) == {"incs": {}, "sets": {}, "drops": []}
+    result = worker_chain(tmp_path).run([])
+    assert result.pop("cpu").keys() == {"store"}
+    assert result == {"incs": {}, "sets": {}, "drops": []}
 
 
 class FakeWorker:
-    """A store worker stand-in: `pending` batches awaiting answers, and what was submitted."""
+    """A store worker stand-in: `backlog` seconds of its CPU queued, and what was submitted."""
 
-    def __init__(self, pending: int):
-        self.pending = dict.fromkeys(range(pending))
+    def __init__(self, backlog: float):
+        from crawlers.balance import Balance
+
+        self.balance = Balance()
+        self.balance.queued = {0: backlog} if backlog else {}
         self.sent: list = []
 
-    def submit(self, key, settings, items, last):
+    def submit(self, key, settings, items, last, raw=True):
         from twisted.internet import defer
 
-        self.sent.append(items)
+        self.sent.append((items, raw))
         return defer.succeed({"incs": {}, "sets": {}, "drops": []})
 
 
-@pytest.mark.parametrize("pending, raw", [(0, True), (1, True), (2, False), (5, False)])
-def test_handoff_normalises_here_only_when_the_worker_is_behind(monkeypatch, pending, raw):
+@pytest.mark.parametrize("backlog, raw", [(0, True), (0.4, True), (0.6, False), (5, False)])
+def test_handoff_normalises_here_only_when_the_worker_is_behind(monkeypatch, backlog, raw):
     from aggregator.store import Incoming
     from crawlers import handoff
 
-    worker = FakeWorker(pending)
+    worker = FakeWorker(backlog)
     monkeypatch.setattr(handoff, "shared_worker", lambda: worker)
     crawler = get_crawler(settings_dict={"STORE_WORKER": True, "STORE_BATCH_SIZE": 3,
                                          "MUSEUMFEEDS_CONFIG": "config.yaml"})
     pipeline = handoff.HandoffPipeline.from_crawler(crawler)
     teasers = [teaser(f"Webinar {n}", f"https://icom.museum/en/news/{n}/") for n in range(4)]
     pipeline.process_item(TeaserBatch("icom-news", teasers))
-    [sent] = worker.sent  # one full batch of 3; the 4th waits for more or for close_spider
-    assert len(sent) == 3 and all(isinstance(i, Teaser if raw else Incoming) for i in sent)
+    [(sent, sent_raw)] = worker.sent  # one full batch of 3; the 4th waits for more or for close_spider
+    assert len(sent) == 3 and all(isinstance(i, Teaser if raw else Incoming) for i in sent) and sent_raw == raw
     assert crawler.stats.get_value("museumfeeds/normalised_in_crawl") == (None if raw else 3)
