@@ -1,6 +1,7 @@
 """P-01: the settings a crawl really runs with are hardened (limits, no consoles, no local schemes)."""
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,7 @@ def test_not_cp1252_answers_as_the_character_loop():
                late + b"\xe9", late]
     assert [not_cp1252(b) for b in bodies] == [loop(b) for b in bodies]
     assert not not_cp1252(late + b"\xe9") and not_cp1252(late + "é".encode())
+    rng = random.Random(7)  # short random byte strings, biased to lead and continuation bytes
+    alphabet = [*range(0x80, 0xC2, 7), *range(0xC2, 0x100), 0x41, 0x20, 0xBF, 0xBD, 0x80, 0x8F, 0x90, 0x9F, 0xA0]
+    randoms = [bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(60_000)]
+    assert [not_cp1252(b) for b in randoms] == [loop(b) for b in randoms]
