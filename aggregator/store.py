@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from aggregator import dedup
 from aggregator.config import Dedup
 from aggregator.migrate import ensure_indexes, upgrade
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
@@ -62,19 +63,24 @@ class Incoming:
     themes: dict[str, str]
     priority: int = 50
     alternates: list[str] = field(default_factory=list)  # URL keys of its language versions (hreflang)
+    # Derived from the fields above when the item is made, i.e. by the normalise pipeline, in whichever process
+    # has CPU to spare (crawlers/balance.py), instead of in the store worker's batch.
+    content_hash: str = field(init=False, repr=False)  # hash of what readers see; a change marks the entry updated
+    title_key: str = field(init=False, repr=False)  # dedup.title_key(title)
+    fingerprint: dedup.Fingerprint = field(init=False, repr=False)  # of title and summary_text (story clustering)
+
+    def __post_init__(self) -> None:
+        text = "\x1f".join([self.title, self.summary_text, self.image or "",
+                            self.published.isoformat() if self.published else ""])
+        self.content_hash = hashlib.sha256(text.encode()).hexdigest()
+        self.title_key = dedup.title_key(self.title)
+        self.fingerprint = dedup.fingerprint(self.title, self.summary_text)
 
     def outranks(self, item: Item) -> bool:
         """Whether this sighting may set the item's content: the higher-priority source (then the lower id) owns it."""
         if item.source_id is None or item.source_id == self.source_id:
             return True
         return (self.priority, item.source_id) > (item.source_priority, self.source_id)
-
-    @property
-    def content_hash(self) -> str:
-        """Hash of what readers see; a change marks the entry updated."""
-        text = "\x1f".join([self.title, self.summary_text, self.image or "",
-                            self.published.isoformat() if self.published else ""])
-        return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Store:

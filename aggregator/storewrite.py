@@ -39,12 +39,12 @@ def new_row(key: str, inc: Incoming, fp: dedup.Fingerprint, now: datetime, feed_
             "first_seen": now, "last_seen": now, "updated": now, "sort_date": sort_date(inc.published, now),
             "content_hash": inc.content_hash, "cluster_id": None, "lead": True, "cluster_reason": "",
             "fingerprint": fp.dump(), "alternates": sorted(set(inc.alternates) - {key}),
-            "title_key": dedup.title_key(inc.title)}
+            "title_key": inc.title_key}
 
 
 def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, prefix: str) -> list[Member]:
     """Insert new items and their themes (one executemany each); returns them as clustering members, in order."""
-    fps = [dedup.fingerprint(inc.title, inc.summary_text) for _, inc in fresh]
+    fps = [inc.fingerprint for _, inc in fresh]
     ids = feed_ids(len(fresh), prefix)
     rows = [new_row(key, inc, fp, now, feed_id) for (key, inc), fp, feed_id in zip(fresh, fps, ids)]
     conn = s.connection()
@@ -68,7 +68,7 @@ def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: date
     shares title and date (two "Press release" teasers of one day), not an older copy."""
     if not unknown:
         return {}
-    wanted = {(inc.source_id, dedup.title_key(inc.title), inc.published): key for key, inc in unknown.items()
+    wanted = {(inc.source_id, inc.title_key, inc.published): key for key, inc in unknown.items()
               if inc.published is not None}
     if not wanted:
         return {}
