@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from aggregator import dedup
+from aggregator.bulk import BulkInsert
 from aggregator.clusters import Member
 from aggregator.models import Item, ItemTheme
 
@@ -31,33 +32,39 @@ def feed_ids(n: int, prefix: str) -> list[str]:
     return [prefix + str(uuid.UUID(bytes=rand[16 * i:16 * i + 16], version=4)) for i in range(n)]
 
 
-def new_row(key: str, inc: Incoming, fp: dedup.Fingerprint, now: datetime, feed_id: str) -> dict:
-    """A new item's row, as the ORM wrote it: feed id, dates, content, source, and what clustering reads."""
-    return {"feed_id": feed_id, "url_key": key, "url": inc.url, "source_id": inc.source_id,
-            "source_priority": inc.priority, "title": inc.title, "summary": inc.summary, "image": inc.image,
-            "categories": inc.categories, "language": inc.language, "published": inc.published,
-            "first_seen": now, "last_seen": now, "updated": now, "sort_date": sort_date(inc.published, now),
-            "content_hash": inc.content_hash, "cluster_id": None, "lead": True, "cluster_reason": "",
-            "fingerprint": fp.dump(), "alternates": sorted(set(inc.alternates) - {key}),
-            "title_key": dedup.title_key(inc.title)}
+NEW_COLUMNS = ("feed_id", "url_key", "url", "source_id", "source_priority", "title", "summary", "image",
+               "categories", "language", "published", "first_seen", "last_seen", "updated", "sort_date",
+               "content_hash", "cluster_id", "lead", "cluster_reason", "fingerprint", "alternates", "title_key")
+INSERT_ITEMS = BulkInsert(ITEMS, NEW_COLUMNS, returning=("url_key", "id"))
+INSERT_THEMES = BulkInsert(THEMES, ("item_id", "theme", "reason", "sort_date"))
+SORT_DATE = NEW_COLUMNS.index("sort_date")
+
+
+def new_row(key: str, inc: Incoming, fp_text: str, alternates: list[str], now: datetime, feed_id: str) -> tuple:
+    """A new item's row in NEW_COLUMNS order, as the ORM wrote it: feed id, dates, content, source, and what
+    clustering reads."""
+    return (feed_id, key, inc.url, inc.source_id, inc.priority, inc.title, inc.summary, inc.image, inc.categories,
+            inc.language, inc.published, now, now, now, sort_date(inc.published, now), inc.content_hash, None, True,
+            "", fp_text, alternates, dedup.title_key(inc.title))
 
 
 def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, prefix: str) -> list[Member]:
-    """Insert new items and their themes (one executemany each); returns them as clustering members, in order."""
+    """Insert new items and their themes (one multi-row INSERT and one executemany); returns them as clustering
+    members, in order."""
     fps = [dedup.fingerprint(inc.title, inc.summary_text) for _, inc in fresh]
-    ids = feed_ids(len(fresh), prefix)
-    rows = [new_row(key, inc, fp, now, feed_id) for (key, inc), fp, feed_id in zip(fresh, fps, ids)]
+    texts = [fp.dump() for fp in fps]
+    alts = [sorted(set(inc.alternates) - {key}) for key, inc in fresh]
+    rows = [new_row(key, inc, text, alt, now, feed_id)
+            for (key, inc), text, alt, feed_id in zip(fresh, texts, alts, feed_ids(len(fresh), prefix))]
     conn = s.connection()
-    # RETURNING the key, not in parameter order: SQLAlchemy can then send many rows a statement on SQLite
-    by_key = dict(conn.execute(insert(ITEMS).returning(ITEMS.c.url_key, ITEMS.c.id), rows).all())
-    ids = [by_key[row["url_key"]] for row in rows]
-    themes = [{"item_id": i, "theme": name, "reason": reason, "sort_date": row["sort_date"]}
-              for i, row, (_, inc) in zip(ids, rows, fresh) for name, reason in inc.themes.items()]
-    if themes:
-        conn.execute(insert(THEMES), themes)
-    return [Member(i, row["source_id"], None, fp, row["published"] or now, row["url_key"], row["alternates"],
-                   row["fingerprint"], row["source_priority"])
-            for i, row, fp in zip(ids, rows, fps)]
+    by_key = dict(INSERT_ITEMS.run(conn, rows))
+    ids = [by_key[key] for key, _ in fresh]
+    INSERT_THEMES.run(conn, [(i, name, reason, row[SORT_DATE]) for i, row, (_, inc) in zip(ids, rows, fresh)
+                             for name, reason in inc.themes.items()])
+    return [Member(i, inc.source_id, None, fp, inc.published or now, key, alt, text, inc.priority)
+            for i, (key, inc), fp, text, alt in zip(ids, fresh, fps, texts, alts)]
+
+
 REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
 
 
