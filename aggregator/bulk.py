@@ -44,6 +44,20 @@ class BulkInsert:
         return statement(dialect, self.table.name, tuple(c.name for c in self.columns), tuple(self.returning), n)
 
 
+class BulkUpdate(BulkInsert):
+    """UPDATE of these columns of a table's rows by primary key (the last value of each tuple), through the
+    driver's executemany; values converted as BulkInsert's."""
+
+    def __init__(self, table: Table, columns: Sequence[str], key: str = "id"):
+        super().__init__(table, (*columns, key))
+
+    def sql(self, dialect: Dialect, n: int) -> str:
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        *sets, key = (quote(c.name) for c in self.columns)
+        return f"UPDATE {quote(self.table.name)} SET {', '.join(f'{c} = {mark}' for c in sets)} WHERE {key} = {mark}"
+
+
 @lru_cache(maxsize=256)
 def statement(dialect: Dialect, table: str, columns: tuple[str, ...], returning: tuple[str, ...], n: int) -> str:
     quote = dialect.identifier_preparer.quote

@@ -6,17 +6,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, not_, select, true, update
+from sqlalchemy import func, not_, select, true, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
 from aggregator import similar as similar_
 from aggregator import window
+from aggregator.bulk import BulkInsert, BulkUpdate
 from aggregator.config import Dedup
 from aggregator.models import Item, ItemKey
 
 CHUNK = 500  # keys or ids per IN (...) list
 ITEMS, KEYS = Item.__table__, ItemKey.__table__
+JOIN = BulkUpdate(ITEMS, ("cluster_id", "cluster_reason", "lead"))  # a joiner's story, reason and lead
+INSERT_KEYS = BulkInsert(KEYS, ("key", "item_id"))
 
 
 @dataclass
@@ -181,42 +184,36 @@ def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Windo
         cluster, reason = choose(me, near(lang[me.id], found, versions), candidates, stories, settings)
         me.cluster_id = cluster or me.id
         if cluster:
-            joined.append({"b_id": me.id, "b_cluster": cluster, "b_reason": reason})
+            joined.append((me.id, cluster, reason))
             stories[cluster].joined(me)
         else:
             stories[me.id].found(me)
         versions[me.id] = me
-        rows += [{"key": k, "item_id": me.id} for k in lang[me.id]]
+        rows += [(k, me.id) for k in lang[me.id]]
         for k in lang[me.id]:
             found[k].add(me.id)  # later items of the batch find it
     write(s, mine, joined, rows, stories, recent)
 
 
-def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], stories: dict[int, Story],
-          recent: window.Window) -> None:
-    """Store the stories chosen, the language keys and the leads: a joiner is not the lead unless it outranks
-    the story's; a story whose stored leads are not exactly one is elected again in full."""
+def write(s: Session, mine: list[Member], joined: list[tuple[int, int, str]], keys: list[tuple[int, int]],
+          stories: dict[int, Story], recent: window.Window) -> None:
+    """Store the stories chosen (`joined`: id, story, reason), the language keys (key, id) and the leads: a joiner
+    is not the lead unless it outranks the story's; a story whose stored leads are not exactly one is elected again in full."""
     conn = s.connection()
     for part in chunks([m.id for m in mine if m.cluster_id == m.id]):  # a story of its own, lead as inserted
         conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(cluster_id=ITEMS.c.id))
-    touched = {j["b_cluster"]: stories[j["b_cluster"]] for j in joined}.values()
-    for j in joined:
-        j["b_lead"] = stories[j["b_cluster"]].lead == j["b_id"]
-    if joined:
-        conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
-                     .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason"),
-                             lead=bindparam("b_lead")), joined)
+    touched = {cluster: stories[cluster] for _, cluster, _ in joined}.values()
+    JOIN.run(conn, [(cluster, reason, stories[cluster].lead == i, i) for i, cluster, reason in joined])
     deposed = [st.stored_lead for st in touched if st.leads == 1 and st.stored_lead not in (None, st.lead)]
     for part in chunks(deposed):
         conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(lead=False))
-    for part in chunks(keys, 5000):
-        conn.execute(insert(KEYS), part)  # Core executemany: no ORM bulk bookkeeping
+    INSERT_KEYS.run(conn, keys)
     for m in mine:
         m.lead = stories[m.cluster_id].lead == m.id  # as written (a founder deposed in the batch among `deposed`)
     recent.add(mine)
     for item_id in deposed:
         recent.set_lead(item_id, False)
-    again = {j["b_cluster"] for j in joined if stories[j["b_cluster"]].leads != 1}
+    again = {cluster for _, cluster, _ in joined if stories[cluster].leads != 1}
     if again:
         elect_leads(s, again)
         recent.clear()  # leads changed beyond what it knows

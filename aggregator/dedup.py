@@ -121,7 +121,7 @@ def separator(m: re.Match) -> str:
 def fingerprint(title: str, summary: str) -> Fingerprint:
     """Features of a title and plain-text summary: 4-letter prefixes of folded content words, and number tokens."""
     text = f"{title} {summary}"
-    feats = {word_feature(word) for word in WORD.findall(fold(text))}
+    feats = set(map(word_feature, WORD.findall(fold(text))))
     feats.discard(None)
     return Fingerprint(frozenset(feats), numbers(text))
 
@@ -142,6 +142,7 @@ def load_fingerprint(text: str | None) -> Fingerprint:
     return Fingerprint.load(text)
 
 
+@lru_cache(maxsize=4096)  # a new item's is needed twice: to look for its older key, then in its row
 def title_key(title: str) -> str:
     """Identity of a title whatever its case, accents and spacing (finds an item again after a URL key change)."""
     return hashlib.sha1(" ".join(WORD.findall(fold(title))).encode()).hexdigest()

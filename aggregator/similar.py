@@ -15,12 +15,20 @@ if TYPE_CHECKING:
 SLACK = 1e-9  # the scores only pre-select: dedup.decide, in Python floats, has the last word
 
 
+class Columns(dict):
+    """Feature -> column number, numbering a feature met for the first time."""
+
+    def __missing__(self, feature: str) -> int:
+        self[feature] = n = len(self)
+        return n
+
+
 class Vocabulary:
     """Feature -> column number, and each stored fingerprint's columns (by its text, `Fingerprint.dump()`),
     remembered for the life of the process."""
 
     def __init__(self, limit: int = 1 << 17):
-        self.columns: dict[str, int] = {}
+        self.columns = Columns()
         self.rows: dict[str, np.ndarray] = {}
         self.limit = limit
 
@@ -30,9 +38,8 @@ class Vocabulary:
         if found is None:
             if len(self.rows) >= self.limit:
                 self.rows.clear()  # the columns stay: they are small and rows made again agree with them
-            cols = self.columns
             feats = text.partition(" | ")[0].split()
-            found = np.fromiter((cols.setdefault(f, len(cols)) for f in feats), np.int32, len(feats))
+            found = np.fromiter(map(self.columns.__getitem__, feats), np.int32, len(feats))
             self.rows[text] = found
         return found
 
@@ -52,11 +59,12 @@ def dice(a: sparse.csr_matrix, b: sparse.csr_matrix, least: float) -> tuple[np.n
     width = max(a.shape[1], b.shape[1])
     a, b = (m if m.shape[1] == width else sparse.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
             for m in (a, b))
-    shared = (a @ b.T).tocoo()
+    shared = a @ b.T  # CSR, rows in order: the pairs as tocoo() lists them, without its copy
+    rows = np.repeat(np.arange(shared.shape[0]), np.diff(shared.indptr))
     sizes_a, sizes_b = np.diff(a.indptr), np.diff(b.indptr)
-    score = 2 * shared.data / (sizes_a[shared.row] + sizes_b[shared.col])
+    score = 2 * shared.data / (sizes_a[rows] + sizes_b[shared.indices])
     keep = score >= least - SLACK
-    return shared.row[keep].astype(np.int64), shared.col[keep].astype(np.int64), score[keep]
+    return rows[keep], shared.indices[keep].astype(np.int64), score[keep]
 
 
 def dice_pairs(vocab: Vocabulary, new: Sequence[str], others: Sequence[str],
@@ -78,8 +86,8 @@ def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[
     out: list[list[tuple[float, Member]]] = [[] for _ in mine]
     if not mine:
         return out
-    if len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items never match
-        pool = [m for m in pool if m.source_id not in batch_sources]
+    if single := len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items
+        pool = [m for m in pool if m.source_id not in batch_sources]  # never match, nor do its items each other
     others = pool + mine  # the pool by date (as Window.pool gives it), then the batch
     times = np.array([m.t for m in others])
     t_pool, t_new, n = times[:len(pool)], times[len(pool):], len(pool)
@@ -90,6 +98,8 @@ def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[
         first, last = np.searchsorted(t_pool, lo, side="left"), np.searchsorted(t_pool, hi, side="right")
         rows, cols, scores = scored(a[group], b[first:last], t_new[group], t_pool[first:last], settings)
         found.append((group[rows], first + cols, scores))
+        if single:
+            continue
         peers = np.flatnonzero((t_new >= lo) & (t_new <= hi))
         rows, cols, scores = scored(a[group], a[peers], t_new[group], t_new[peers], settings)
         earlier = peers[cols] < group[rows]  # items earlier in the batch (their stories are made before this one's)

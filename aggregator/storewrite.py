@@ -66,6 +66,13 @@ def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, pre
 
 
 REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
+# Stored items of these sources and titles published within these dates, through ix_items_rekey: one range of
+# dates a title (an IN list of the batch's dates made SQLite seek every title and date pair).
+REKEY = (select(ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.title_key, ITEMS.c.published, ITEMS.c.url_key,
+                ITEMS.c.last_seen)
+         .where(ITEMS.c.title_key.in_(bindparam("titles", expanding=True)),
+                ITEMS.c.source_id.in_(bindparam("sources", expanding=True)),
+                ITEMS.c.published.between(bindparam("first"), bindparam("last"))).order_by(ITEMS.c.id))
 
 
 def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: datetime) -> dict[str, Item]:
@@ -79,15 +86,11 @@ def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: date
               if inc.published is not None}
     if not wanted:
         return {}
-    q = (select(ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.title_key, ITEMS.c.published, ITEMS.c.url_key,
-                ITEMS.c.last_seen)
-         .where(ITEMS.c.title_key.in_(bindparam("titles", expanding=True)),
-                ITEMS.c.source_id.in_(bindparam("sources", expanding=True)),
-                ITEMS.c.published.in_(bindparam("days", expanding=True))).order_by(ITEMS.c.id))
-    taken = {}  # new key -> id of the item taking it (cheap columns first: most titles match nothing)
-    for r in s.connection().execute(q, {"titles": sorted({t for _, t, _ in wanted}),
-                                        "sources": sorted({src for src, _, _ in wanted}),
-                                        "days": sorted({day for _, _, day in wanted})}):
+    taken = {}  # new key -> id of the item taking it
+    days = [day for _, _, day in wanted]
+    for r in s.connection().execute(REKEY, {"titles": sorted({t for _, t, _ in wanted}),
+                                            "sources": sorted({src for src, _, _ in wanted}),
+                                            "first": min(days), "last": max(days)}):
         key = wanted.get((r.source_id, r.title_key, r.published))
         if key and key not in taken and r.url_key not in batch and r.last_seen <= now - REKEY_QUIET:
             taken[key] = r.id
