@@ -25,10 +25,12 @@ COGNATE_FOLDS = (("ph", "f"), ("th", "t"), ("ck", "c"), ("k", "c"), ("qu", "c"),
                  ("w", "v"))
 DOUBLED = re.compile(r"(.)\1+")
 WORD = re.compile(r"\w+")
-NUMBER = re.compile(r"(?<![\w-])\d+(?:\.\d+)?")
+# Each starts with what it consumes, not with a look-behind, so that `re` skips ahead to candidate characters:
+# NUMBER is `(?<![\w-])\d+(?:\.\d+)?`, SEPARATOR `(?<=\d)[.,\u00a0\u202f ](?=\d)` (tests/test_dedup.py).
+NUMBER = re.compile(r"\d(?<![\w-]\d)\d*(?:\.\d+)?")
 THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}\b)")
 DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-SEPARATOR = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d)")  # where THOUSANDS or DECIMAL_COMMA may apply
+SEPARATOR = re.compile(r"[.,\u00a0\u202f ](?<=\d[.,\u00a0\u202f ])(?=\d)")  # where THOUSANDS or DECIMAL_COMMA apply
 DIGIT = re.compile(r"\d")
 NONE: frozenset[str] = frozenset()
 YEAR = re.compile(r"(19|20)\d\d")
