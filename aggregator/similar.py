@@ -46,8 +46,10 @@ class Vocabulary:
     def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """One 0/1 row per fingerprint (as wide as the vocabulary is now: numbering more columns afterwards does
         not change a product with a narrower matrix, see `dice_pairs`)."""
-        rows = [self.row(t) for t in texts]
-        sizes = np.fromiter((len(r) for r in rows), np.int64, len(rows))
+        rows = list(map(self.rows.get, texts))  # remembered ones without a call each, then the others
+        for k in [k for k, r in enumerate(rows) if r is None]:
+            rows[k] = self.row(texts[k])
+        sizes = np.fromiter(map(len, rows), np.int64, len(rows))
         indptr = np.concatenate(([0], np.cumsum(sizes)))
         indices = np.concatenate(rows) if rows else np.empty(0, np.int32)
         shape = (len(rows), len(self.columns))
@@ -83,9 +85,8 @@ GROUP_DAYS = 16  # new items scored together span at most this: a batch spanning
 def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[list[tuple[float, Member]]]:
     """Per new item, the stored items and earlier items of the batch from another source that are alike enough
     for their distance in days, with their score (pre-selected in bulk; `choose` decides)."""
-    out: list[list[tuple[float, Member]]] = [[] for _ in mine]
     if not mine:
-        return out
+        return []
     if single := len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items
         pool = [m for m in pool if m.source_id not in batch_sources]  # never match, nor do its items each other
     others = pool + mine  # the pool by date (as Window.pool gives it), then the batch
@@ -104,12 +105,28 @@ def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[
         rows, cols, scores = scored(a[group], a[peers], t_new[group], t_new[peers], settings)
         earlier = peers[cols] < group[rows]  # items earlier in the batch (their stories are made before this one's)
         found.append((group[rows][earlier], n + peers[cols][earlier], scores[earlier]))
-    sources = {sid: k for k, sid in enumerate({m.source_id for m in others})}
-    src = np.array([sources[m.source_id] for m in others])
     new_at, other_at, score = (np.concatenate(parts) for parts in zip(*found))
-    keep = src[n + new_at] != src[other_at]  # a source tells a story once
-    for i, j, sc in zip(new_at[keep].tolist(), other_at[keep].tolist(), score[keep].tolist()):
-        out[i].append((sc, others[j]))
+    if not single:
+        sources = {sid: k for k, sid in enumerate({m.source_id for m in others})}
+        src = np.array([sources[m.source_id] for m in others])
+        keep = src[n + new_at] != src[other_at]  # a source tells a story once
+        new_at, other_at, score = new_at[keep], other_at[keep], score[keep]
+    return per_item(len(mine), new_at, other_at, score, others)
+
+
+def per_item(n: int, new_at: np.ndarray, other_at: np.ndarray, score: np.ndarray,
+             others: list[Member]) -> list[list[tuple[float, Member]]]:
+    """The pairs (new item, other item, score) as a list of (score, other) per new item, in the order found."""
+    out: list[list[tuple[float, Member]]] = [[] for _ in range(n)]
+    if not len(new_at):
+        return out
+    order = np.argsort(new_at, kind="stable")
+    new_at = new_at[order]
+    starts = np.flatnonzero(np.concatenate(([True], new_at[1:] != new_at[:-1])))
+    ends = np.append(starts[1:], len(new_at))
+    scores, at = score[order].tolist(), other_at[order].tolist()
+    for i, lo, hi in zip(new_at[starts].tolist(), starts.tolist(), ends.tolist()):
+        out[i] = list(zip(scores[lo:hi], map(others.__getitem__, at[lo:hi])))
     return out
 
 
