@@ -79,10 +79,15 @@ def converted(rows: Sequence[tuple], procs: tuple[Callable | None, ...]) -> list
 
 
 def convert(proc: Callable, values: tuple) -> list:
-    """`proc` of every value, each distinct one converted once (a batch's dates repeat), unhashable ones (JSON
-    lists) each time."""
+    """`proc` of every value, each distinct one converted once (a batch's dates, its categories repeat)."""
     try:
         memo = {v: proc(v) for v in set(values)}
-    except TypeError:
-        return [proc(v) for v in values]
+    except TypeError:  # lists (JSON): those of strings by their tuple, others each time
+        memo = {key: proc(list(key)) for key in {tuple(v) for v in values if strings(v)}}
+        return [memo[tuple(v)] if strings(v) else proc(v) for v in values]
     return [memo[v] for v in values]
+
+
+def strings(value) -> bool:
+    """Whether a value is a list of strings (equal ones as tuples are equal as JSON)."""
+    return type(value) is list and all(type(x) is str for x in value)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, not_, select, true, update
+from sqlalchemy import bindparam, func, not_, select, true, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
@@ -92,6 +92,17 @@ MEMBER_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "f
                                               "first_seen", "url_key", "alternates", "source_priority")]
 
 
+def in_list():
+    """An IN list's values, given at execution (`{"ids": [...]}`): one cached statement for every list."""
+    return bindparam("ids", expanding=True)
+
+
+KEYS_OF = select(KEYS.c.key, KEYS.c.item_id).where(KEYS.c.key.in_(in_list()))
+MEMBERS_BY_ID = select(*MEMBER_COLUMNS).where(ITEMS.c.id.in_(in_list()))
+OWN_STORY = update(ITEMS).where(ITEMS.c.id.in_(in_list())).values(cluster_id=ITEMS.c.id)  # lead as inserted
+NOT_LEAD = update(ITEMS).where(ITEMS.c.id.in_(in_list())).values(lead=False)
+
+
 def chunks(values: list, size: int = CHUNK):
     for i in range(0, len(values), size):
         yield values[i:i + size]
@@ -100,9 +111,9 @@ def chunks(values: list, size: int = CHUNK):
 def lookup(s: Session, keys: set[int]) -> dict[int, set[int]]:
     """Stored items per key, for many keys at once."""
     found: dict[int, set[int]] = defaultdict(set)
-    conn, c = s.connection(), KEYS.c
+    conn = s.connection()
     for part in chunks(sorted(keys)):
-        for key, item_id in conn.execute(select(c.key, c.item_id).where(c.key.in_(part))):
+        for key, item_id in conn.execute(KEYS_OF, {"ids": part}):
             found[key].add(item_id)
     return found
 
@@ -112,7 +123,7 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     out = {}
     conn = s.connection()
     for part in chunks(sorted(ids)):
-        for item in conn.execute(select(*MEMBER_COLUMNS).where(ITEMS.c.id.in_(part))):
+        for item in conn.execute(MEMBERS_BY_ID, {"ids": part}):
             out[item.id] = member_of(item)
     return out
 
@@ -129,7 +140,7 @@ def load_stories(s: Session, cluster_ids: set[int], pool: list[Member],
     outside = not_(window.within(spans)) if spans else true()
     for part in chunks(sorted(cluster_ids)):
         rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint, c.id, c.source_priority, c.lead)
-                            .where(c.cluster_id.in_(part), outside))
+                            .where(c.cluster_id.in_(in_list()), outside), {"ids": part})
         for cid, source_id, fp, item_id, priority, lead in rows:
             stories[cid].stored(source_id, dedup.load_fingerprint(fp).numbers, item_id, priority, lead)
     return stories
@@ -201,12 +212,12 @@ def write(s: Session, mine: list[Member], joined: list[tuple[int, int, str]], ke
     is not the lead unless it outranks the story's; a story whose stored leads are not exactly one is elected again in full."""
     conn = s.connection()
     for part in chunks([m.id for m in mine if m.cluster_id == m.id]):  # a story of its own, lead as inserted
-        conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(cluster_id=ITEMS.c.id))
+        conn.execute(OWN_STORY, {"ids": part})
     touched = {cluster: stories[cluster] for _, cluster, _ in joined}.values()
     JOIN.run(conn, [(cluster, reason, stories[cluster].lead == i, i) for i, cluster, reason in joined])
     deposed = [st.stored_lead for st in touched if st.leads == 1 and st.stored_lead not in (None, st.lead)]
     for part in chunks(deposed):
-        conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(lead=False))
+        conn.execute(NOT_LEAD, {"ids": part})
     INSERT_KEYS.run(conn, keys)
     for m in mine:
         m.lead = stories[m.cluster_id].lead == m.id  # as written (a founder deposed in the batch among `deposed`)

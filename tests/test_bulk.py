@@ -100,4 +100,11 @@ def test_convert_converts_each_distinct_value_once():
     calls = []
     assert convert(lambda v: calls.append(v) or f"<{v}>", (1, 2, 1, 1)) == ["<1>", "<2>", "<1>", "<1>"]
     assert sorted(calls) == [1, 2]
-    assert convert(len, ([1], [1, 2])) == [1, 2]  # unhashable: each one
+    assert convert(len, ([1], [1, 2])) == [1, 2]
+
+
+def test_convert_converts_each_distinct_list_of_strings_once():
+    calls = []
+    values = (["a"], [], ["a"], [1], [True], ["a", "b"], [])
+    assert convert(lambda v: calls.append(v) or repr(v), values) == [repr(v) for v in values]
+    assert sorted(map(repr, calls)) == sorted(map(repr, [["a"], [], [1], [True], ["a", "b"]]))
