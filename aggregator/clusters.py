@@ -150,12 +150,12 @@ def choose(me: Member, versions: list[Member], candidates: list[tuple[float, Mem
            settings: Dedup) -> tuple[int | None, str]:
     """The story this item joins and why: a language version's (found by language keys), else the most similar
     story of another source that `dedup.decide` lets it join (ties: the lowest id); (None, '') if none.
-    `candidates` come with their `dedup.similarity` score."""
+    `candidates` come with their `dedup.similarity` score, best first (then the lowest id)."""
     for c in versions:
         why = dedup.language_link(me.url_key, me.alternates, c.url_key, c.alternates)
         if why:
             return c.cluster_id, f"language version of item {c.id} ({c.source_id}): {why}"
-    for score, c in sorted(candidates, key=lambda p: (-p[0], p[1].id)):  # best first: the first that may join wins
+    for score, c in candidates:  # best first: the first that may join wins
         story = stories[c.cluster_id]
         if c.source_id == me.source_id or me.source_id in story.sources:
             continue  # a source tells a story once (its other languages are joined above)

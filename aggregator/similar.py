@@ -84,7 +84,7 @@ GROUP_DAYS = 16  # new items scored together span at most this: a batch spanning
 
 def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[list[tuple[float, Member]]]:
     """Per new item, the stored items and earlier items of the batch from another source that are alike enough
-    for their distance in days, with their score (pre-selected in bulk; `choose` decides)."""
+    for their distance in days, with their score, best first (pre-selected in bulk; `choose` decides)."""
     if not mine:
         return []
     if single := len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items
@@ -116,11 +116,13 @@ def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[
 
 def per_item(n: int, new_at: np.ndarray, other_at: np.ndarray, score: np.ndarray,
              others: list[Member]) -> list[list[tuple[float, Member]]]:
-    """The pairs (new item, other item, score) as a list of (score, other) per new item, in the order found."""
+    """The pairs (new item, other item, score) as a list of (score, other) per new item, best first (the highest
+    score, then the lowest id)."""
     out: list[list[tuple[float, Member]]] = [[] for _ in range(n)]
     if not len(new_at):
         return out
-    order = np.argsort(new_at, kind="stable")
+    ids = np.array([m.id for m in others], np.int64)
+    order = np.lexsort((ids[other_at], -score, new_at))
     new_at = new_at[order]
     starts = np.flatnonzero(np.concatenate(([True], new_at[1:] != new_at[:-1])))
     ends = np.append(starts[1:], len(new_at))
