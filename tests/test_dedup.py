@@ -150,6 +150,13 @@ def test_number_patterns_match_as_their_look_behind_first_forms():
         assert [m.span() for m in dedup.SEPARATOR.finditer(text)] == [m.span() for m in separator.finditer(text)]
 
 
+def test_ascii_words_are_the_words_of_ascii_text():
+    from aggregator.dedup import ASCII_WORD, WORD
+
+    text = "".join(chr(c) + chr(d) for c in range(128) for d in (32, 97, c))
+    assert ASCII_WORD.findall(text) == WORD.findall(text)
+
+
 def test_fold_of_latin_text_strips_exactly_the_combining_marks():
     """fold()'s fast path for Latin text deletes what unicodedata.combining() marks, no more and no less."""
     import unicodedata
