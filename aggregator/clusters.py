@@ -209,7 +209,8 @@ def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Windo
 def write(s: Session, mine: list[Member], joined: list[tuple[int, int, str]], keys: list[tuple[int, int]],
           stories: dict[int, Story], recent: window.Window) -> None:
     """Store the stories chosen (`joined`: id, story, reason), the language keys (key, id) and the leads: a joiner
-    is not the lead unless it outranks the story's; a story whose stored leads are not exactly one is elected again in full."""
+    is not the lead unless it outranks the story's; a story whose stored leads are not exactly one is elected
+    again in full."""
     conn = s.connection()
     for part in chunks([m.id for m in mine if m.cluster_id == m.id]):  # a story of its own, lead as inserted
         conn.execute(OWN_STORY, {"ids": part})

@@ -15,13 +15,14 @@ PARIS = timezone(timedelta(hours=2))
 
 def incoming(n: int, prefix: str) -> Incoming:
     """Items with every kind of value: missing dates and images, zones, accents, quotes, lists, themes."""
-    published = [T0 - timedelta(days=n), None, datetime(2026, 5, 4, 12, 0, tzinfo=PARIS), T0 + timedelta(days=3)][n % 4]
+    published = [T0 - timedelta(days=n), None, datetime(2026, 5, 4, 12, tzinfo=PARIS), T0 + timedelta(days=3)][n % 4]
     return Incoming(source_id=f"src{n % 2}", url=f"https://ex.org/{prefix}/{n}?q='x'", url_key=f"ex.org/{prefix}/{n}",
                     title=f"Musée n°{n} \"quoted\" — Türkiye", summary=f"<p>Summary {n} ünïcode</p>",
                     summary_text=f"Summary {n} ünïcode", image=None if n % 3 else f"https://ex.org/{n}.jpg",
                     categories=[] if n % 2 else ["News", "Événements"], language=None if n == 5 else "fr",
                     published=published, themes={"wellbeing": 'term "bien-être"', "digital": "x"} if n % 2 else {},
-                    priority=40 + n, alternates=[f"ex.org/{prefix}/{n}", f"ex.org/en/{prefix}/{n}"] if n % 3 == 1 else [])
+                    priority=40 + n,
+                    alternates=[f"ex.org/{prefix}/{n}", f"ex.org/en/{prefix}/{n}"] if n % 3 == 1 else [])
 
 
 def orm_insert(store: Store, items: list[Incoming]) -> None:
