@@ -6,17 +6,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, not_, select, true, update
+from sqlalchemy import bindparam, func, not_, select, true, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
 from aggregator import similar as similar_
 from aggregator import window
+from aggregator.bulk import BulkInsert, BulkUpdate
 from aggregator.config import Dedup
 from aggregator.models import Item, ItemKey
 
 CHUNK = 500  # keys or ids per IN (...) list
 ITEMS, KEYS = Item.__table__, ItemKey.__table__
+JOIN = BulkUpdate(ITEMS, ("cluster_id", "cluster_reason", "lead"))  # a joiner's story, reason and lead
+INSERT_KEYS = BulkInsert(KEYS, ("key", "item_id"))
 
 
 @dataclass
@@ -89,6 +92,17 @@ MEMBER_COLUMNS = [ITEMS.c[name] for name in ("id", "source_id", "cluster_id", "f
                                               "first_seen", "url_key", "alternates", "source_priority")]
 
 
+def in_list():
+    """An IN list's values, given at execution (`{"ids": [...]}`): one cached statement for every list."""
+    return bindparam("ids", expanding=True)
+
+
+KEYS_OF = select(KEYS.c.key, KEYS.c.item_id).where(KEYS.c.key.in_(in_list()))
+MEMBERS_BY_ID = select(*MEMBER_COLUMNS).where(ITEMS.c.id.in_(in_list()))
+OWN_STORY = update(ITEMS).where(ITEMS.c.id.in_(in_list())).values(cluster_id=ITEMS.c.id)  # lead as inserted
+NOT_LEAD = update(ITEMS).where(ITEMS.c.id.in_(in_list())).values(lead=False)
+
+
 def chunks(values: list, size: int = CHUNK):
     for i in range(0, len(values), size):
         yield values[i:i + size]
@@ -97,9 +111,9 @@ def chunks(values: list, size: int = CHUNK):
 def lookup(s: Session, keys: set[int]) -> dict[int, set[int]]:
     """Stored items per key, for many keys at once."""
     found: dict[int, set[int]] = defaultdict(set)
-    conn, c = s.connection(), KEYS.c
+    conn = s.connection()
     for part in chunks(sorted(keys)):
-        for key, item_id in conn.execute(select(c.key, c.item_id).where(c.key.in_(part))):
+        for key, item_id in conn.execute(KEYS_OF, {"ids": part}):
             found[key].add(item_id)
     return found
 
@@ -109,7 +123,7 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     out = {}
     conn = s.connection()
     for part in chunks(sorted(ids)):
-        for item in conn.execute(select(*MEMBER_COLUMNS).where(ITEMS.c.id.in_(part))):
+        for item in conn.execute(MEMBERS_BY_ID, {"ids": part}):
             out[item.id] = member_of(item)
     return out
 
@@ -126,7 +140,7 @@ def load_stories(s: Session, cluster_ids: set[int], pool: list[Member],
     outside = not_(window.within(spans)) if spans else true()
     for part in chunks(sorted(cluster_ids)):
         rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint, c.id, c.source_priority, c.lead)
-                            .where(c.cluster_id.in_(part), outside))
+                            .where(c.cluster_id.in_(in_list()), outside), {"ids": part})
         for cid, source_id, fp, item_id, priority, lead in rows:
             stories[cid].stored(source_id, dedup.load_fingerprint(fp).numbers, item_id, priority, lead)
     return stories
@@ -136,12 +150,12 @@ def choose(me: Member, versions: list[Member], candidates: list[tuple[float, Mem
            settings: Dedup) -> tuple[int | None, str]:
     """The story this item joins and why: a language version's (found by language keys), else the most similar
     story of another source that `dedup.decide` lets it join (ties: the lowest id); (None, '') if none.
-    `candidates` come with their `dedup.similarity` score."""
+    `candidates` come with their `dedup.similarity` score, best first (then the lowest id)."""
     for c in versions:
         why = dedup.language_link(me.url_key, me.alternates, c.url_key, c.alternates)
         if why:
             return c.cluster_id, f"language version of item {c.id} ({c.source_id}): {why}"
-    for score, c in sorted(candidates, key=lambda p: (-p[0], p[1].id)):  # best first: the first that may join wins
+    for score, c in candidates:  # best first: the first that may join wins
         story = stories[c.cluster_id]
         if c.source_id == me.source_id or me.source_id in story.sources:
             continue  # a source tells a story once (its other languages are joined above)
@@ -181,42 +195,37 @@ def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Windo
         cluster, reason = choose(me, near(lang[me.id], found, versions), candidates, stories, settings)
         me.cluster_id = cluster or me.id
         if cluster:
-            joined.append({"b_id": me.id, "b_cluster": cluster, "b_reason": reason})
+            joined.append((me.id, cluster, reason))
             stories[cluster].joined(me)
         else:
             stories[me.id].found(me)
         versions[me.id] = me
-        rows += [{"key": k, "item_id": me.id} for k in lang[me.id]]
+        rows += [(k, me.id) for k in lang[me.id]]
         for k in lang[me.id]:
             found[k].add(me.id)  # later items of the batch find it
     write(s, mine, joined, rows, stories, recent)
 
 
-def write(s: Session, mine: list[Member], joined: list[dict], keys: list[dict], stories: dict[int, Story],
-          recent: window.Window) -> None:
-    """Store the stories chosen, the language keys and the leads: a joiner is not the lead unless it outranks
-    the story's; a story whose stored leads are not exactly one is elected again in full."""
+def write(s: Session, mine: list[Member], joined: list[tuple[int, int, str]], keys: list[tuple[int, int]],
+          stories: dict[int, Story], recent: window.Window) -> None:
+    """Store the stories chosen (`joined`: id, story, reason), the language keys (key, id) and the leads: a joiner
+    is not the lead unless it outranks the story's; a story whose stored leads are not exactly one is elected
+    again in full."""
     conn = s.connection()
     for part in chunks([m.id for m in mine if m.cluster_id == m.id]):  # a story of its own, lead as inserted
-        conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(cluster_id=ITEMS.c.id))
-    touched = {j["b_cluster"]: stories[j["b_cluster"]] for j in joined}.values()
-    for j in joined:
-        j["b_lead"] = stories[j["b_cluster"]].lead == j["b_id"]
-    if joined:
-        conn.execute(update(ITEMS).where(ITEMS.c.id == bindparam("b_id"))
-                     .values(cluster_id=bindparam("b_cluster"), cluster_reason=bindparam("b_reason"),
-                             lead=bindparam("b_lead")), joined)
+        conn.execute(OWN_STORY, {"ids": part})
+    touched = {cluster: stories[cluster] for _, cluster, _ in joined}.values()
+    JOIN.run(conn, [(cluster, reason, stories[cluster].lead == i, i) for i, cluster, reason in joined])
     deposed = [st.stored_lead for st in touched if st.leads == 1 and st.stored_lead not in (None, st.lead)]
     for part in chunks(deposed):
-        conn.execute(update(ITEMS).where(ITEMS.c.id.in_(part)).values(lead=False))
-    for part in chunks(keys, 5000):
-        conn.execute(insert(KEYS), part)  # Core executemany: no ORM bulk bookkeeping
+        conn.execute(NOT_LEAD, {"ids": part})
+    INSERT_KEYS.run(conn, keys)
     for m in mine:
         m.lead = stories[m.cluster_id].lead == m.id  # as written (a founder deposed in the batch among `deposed`)
     recent.add(mine)
     for item_id in deposed:
         recent.set_lead(item_id, False)
-    again = {j["b_cluster"] for j in joined if stories[j["b_cluster"]].leads != 1}
+    again = {cluster for _, cluster, _ in joined if stories[cluster].leads != 1}
     if again:
         elect_leads(s, again)
         recent.clear()  # leads changed beyond what it knows

@@ -25,10 +25,13 @@ COGNATE_FOLDS = (("ph", "f"), ("th", "t"), ("ck", "c"), ("k", "c"), ("qu", "c"),
                  ("w", "v"))
 DOUBLED = re.compile(r"(.)\1+")
 WORD = re.compile(r"\w+")
-NUMBER = re.compile(r"(?<![\w-])\d+(?:\.\d+)?")
+ASCII_WORD = re.compile(r"\w+", re.ASCII)  # the same words in ASCII text, found faster
+# Each starts with what it consumes, not with a look-behind, so that `re` skips ahead to candidate characters:
+# NUMBER is `(?<![\w-])\d+(?:\.\d+)?`, SEPARATOR `(?<=\d)[.,\u00a0\u202f ](?=\d)` (tests/test_dedup.py).
+NUMBER = re.compile(r"\d(?<![\w-]\d)\d*(?:\.\d+)?")
 THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}\b)")
 DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-SEPARATOR = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d)")  # where THOUSANDS or DECIMAL_COMMA may apply
+SEPARATOR = re.compile(r"[.,\u00a0\u202f ](?<=\d[.,\u00a0\u202f ])(?=\d)")  # where THOUSANDS or DECIMAL_COMMA apply
 DIGIT = re.compile(r"\d")
 NONE: frozenset[str] = frozenset()
 YEAR = re.compile(r"(19|20)\d\d")
@@ -121,7 +124,8 @@ def separator(m: re.Match) -> str:
 def fingerprint(title: str, summary: str) -> Fingerprint:
     """Features of a title and plain-text summary: 4-letter prefixes of folded content words, and number tokens."""
     text = f"{title} {summary}"
-    feats = {word_feature(word) for word in WORD.findall(fold(text))}
+    folded = fold(text)
+    feats = set(map(word_feature, (ASCII_WORD if folded.isascii() else WORD).findall(folded)))
     feats.discard(None)
     return Fingerprint(frozenset(feats), numbers(text))
 

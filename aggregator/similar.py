@@ -15,12 +15,20 @@ if TYPE_CHECKING:
 SLACK = 1e-9  # the scores only pre-select: dedup.decide, in Python floats, has the last word
 
 
+class Columns(dict):
+    """Feature -> column number, numbering a feature met for the first time."""
+
+    def __missing__(self, feature: str) -> int:
+        self[feature] = n = len(self)
+        return n
+
+
 class Vocabulary:
     """Feature -> column number, and each stored fingerprint's columns (by its text, `Fingerprint.dump()`),
     remembered for the life of the process."""
 
     def __init__(self, limit: int = 1 << 17):
-        self.columns: dict[str, int] = {}
+        self.columns = Columns()
         self.rows: dict[str, np.ndarray] = {}
         self.limit = limit
 
@@ -30,17 +38,18 @@ class Vocabulary:
         if found is None:
             if len(self.rows) >= self.limit:
                 self.rows.clear()  # the columns stay: they are small and rows made again agree with them
-            cols = self.columns
             feats = text.partition(" | ")[0].split()
-            found = np.fromiter((cols.setdefault(f, len(cols)) for f in feats), np.int32, len(feats))
+            found = np.fromiter(map(self.columns.__getitem__, feats), np.int32, len(feats))
             self.rows[text] = found
         return found
 
     def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """One 0/1 row per fingerprint (as wide as the vocabulary is now: numbering more columns afterwards does
         not change a product with a narrower matrix, see `dice_pairs`)."""
-        rows = [self.row(t) for t in texts]
-        sizes = np.fromiter((len(r) for r in rows), np.int64, len(rows))
+        rows = list(map(self.rows.get, texts))  # remembered ones without a call each, then the others
+        for k in [k for k, r in enumerate(rows) if r is None]:
+            rows[k] = self.row(texts[k])
+        sizes = np.fromiter(map(len, rows), np.int64, len(rows))
         indptr = np.concatenate(([0], np.cumsum(sizes)))
         indices = np.concatenate(rows) if rows else np.empty(0, np.int32)
         shape = (len(rows), len(self.columns))
@@ -52,11 +61,12 @@ def dice(a: sparse.csr_matrix, b: sparse.csr_matrix, least: float) -> tuple[np.n
     width = max(a.shape[1], b.shape[1])
     a, b = (m if m.shape[1] == width else sparse.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
             for m in (a, b))
-    shared = (a @ b.T).tocoo()
+    shared = a @ b.T  # CSR, rows in order: the pairs as tocoo() lists them, without its copy
+    rows = np.repeat(np.arange(shared.shape[0]), np.diff(shared.indptr))
     sizes_a, sizes_b = np.diff(a.indptr), np.diff(b.indptr)
-    score = 2 * shared.data / (sizes_a[shared.row] + sizes_b[shared.col])
+    score = 2 * shared.data / (sizes_a[rows] + sizes_b[shared.indices])
     keep = score >= least - SLACK
-    return shared.row[keep].astype(np.int64), shared.col[keep].astype(np.int64), score[keep]
+    return rows[keep], shared.indices[keep].astype(np.int64), score[keep]
 
 
 def dice_pairs(vocab: Vocabulary, new: Sequence[str], others: Sequence[str],
@@ -74,12 +84,11 @@ GROUP_DAYS = 16  # new items scored together span at most this: a batch spanning
 
 def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[list[tuple[float, Member]]]:
     """Per new item, the stored items and earlier items of the batch from another source that are alike enough
-    for their distance in days, with their score (pre-selected in bulk; `choose` decides)."""
-    out: list[list[tuple[float, Member]]] = [[] for _ in mine]
+    for their distance in days, with their score, best first (pre-selected in bulk; `choose` decides)."""
     if not mine:
-        return out
-    if len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items never match
-        pool = [m for m in pool if m.source_id not in batch_sources]
+        return []
+    if single := len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items
+        pool = [m for m in pool if m.source_id not in batch_sources]  # never match, nor do its items each other
     others = pool + mine  # the pool by date (as Window.pool gives it), then the batch
     times = np.array([m.t for m in others])
     t_pool, t_new, n = times[:len(pool)], times[len(pool):], len(pool)
@@ -90,16 +99,36 @@ def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[
         first, last = np.searchsorted(t_pool, lo, side="left"), np.searchsorted(t_pool, hi, side="right")
         rows, cols, scores = scored(a[group], b[first:last], t_new[group], t_pool[first:last], settings)
         found.append((group[rows], first + cols, scores))
+        if single:
+            continue
         peers = np.flatnonzero((t_new >= lo) & (t_new <= hi))
         rows, cols, scores = scored(a[group], a[peers], t_new[group], t_new[peers], settings)
         earlier = peers[cols] < group[rows]  # items earlier in the batch (their stories are made before this one's)
         found.append((group[rows][earlier], n + peers[cols][earlier], scores[earlier]))
-    sources = {sid: k for k, sid in enumerate({m.source_id for m in others})}
-    src = np.array([sources[m.source_id] for m in others])
     new_at, other_at, score = (np.concatenate(parts) for parts in zip(*found))
-    keep = src[n + new_at] != src[other_at]  # a source tells a story once
-    for i, j, sc in zip(new_at[keep].tolist(), other_at[keep].tolist(), score[keep].tolist()):
-        out[i].append((sc, others[j]))
+    if not single:
+        sources = {sid: k for k, sid in enumerate({m.source_id for m in others})}
+        src = np.array([sources[m.source_id] for m in others])
+        keep = src[n + new_at] != src[other_at]  # a source tells a story once
+        new_at, other_at, score = new_at[keep], other_at[keep], score[keep]
+    return per_item(len(mine), new_at, other_at, score, others)
+
+
+def per_item(n: int, new_at: np.ndarray, other_at: np.ndarray, score: np.ndarray,
+             others: list[Member]) -> list[list[tuple[float, Member]]]:
+    """The pairs (new item, other item, score) as a list of (score, other) per new item, best first (the highest
+    score, then the lowest id)."""
+    out: list[list[tuple[float, Member]]] = [[] for _ in range(n)]
+    if not len(new_at):
+        return out
+    ids = np.array([m.id for m in others], np.int64)
+    order = np.lexsort((ids[other_at], -score, new_at))
+    new_at = new_at[order]
+    starts = np.flatnonzero(np.concatenate(([True], new_at[1:] != new_at[:-1])))
+    ends = np.append(starts[1:], len(new_at))
+    scores, at = score[order].tolist(), other_at[order].tolist()
+    for i, lo, hi in zip(new_at[starts].tolist(), starts.tolist(), ends.tolist()):
+        out[i] = list(zip(scores[lo:hi], map(others.__getitem__, at[lo:hi])))
     return out
 
 

@@ -1,15 +1,15 @@
-"""The store's row writes: new items and their themes in Core executemany, re-keying, content and theme updates."""
+"""The store's row writes: new items and their themes in bulk (aggregator/bulk.py), re-keying, content, themes."""
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, insert, select
+import numpy as np
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
-from aggregator import dedup
+from aggregator.bulk import BulkInsert
 from aggregator.clusters import Member
 from aggregator.models import Item, ItemTheme
 
@@ -24,41 +24,58 @@ def sort_date(published: datetime | None, first_seen: datetime) -> datetime:
     return published if published and published <= first_seen + timedelta(days=1) else first_seen
 
 
-def feed_ids(n: int, prefix: str) -> list[str]:
+def feed_ids(n: int, prefix: str, rand: bytes | None = None) -> list[str]:
     """n random (version 4) UUIDs as feed ids, from one read of the system's random source (uuid4 reads it once
-    per id: a system call each)."""
-    rand = os.urandom(16 * n)
-    return [prefix + str(uuid.UUID(bytes=rand[16 * i:16 * i + 16], version=4)) for i in range(n)]
+    per id: a system call each), formatted as `str(uuid.UUID(bytes=..., version=4))` without an object each."""
+    buf = np.frombuffer(bytearray(os.urandom(16 * n) if rand is None else rand), np.uint8).reshape(n, 16)
+    buf[:, 6] = buf[:, 6] & 0x0F | 0x40  # the version
+    buf[:, 8] = buf[:, 8] & 0x3F | 0x80  # the RFC 4122 variant
+    h = buf.tobytes().hex()
+    return [f"{prefix}{h[k:k + 8]}-{h[k + 8:k + 12]}-{h[k + 12:k + 16]}-{h[k + 16:k + 20]}-{h[k + 20:k + 32]}"
+            for k in range(0, 32 * n, 32)]
 
 
-def new_row(key: str, inc: Incoming, fp: dedup.Fingerprint, now: datetime, feed_id: str) -> dict:
-    """A new item's row, as the ORM wrote it: feed id, dates, content, source, and what clustering reads."""
-    return {"feed_id": feed_id, "url_key": key, "url": inc.url, "source_id": inc.source_id,
-            "source_priority": inc.priority, "title": inc.title, "summary": inc.summary, "image": inc.image,
-            "categories": inc.categories, "language": inc.language, "published": inc.published,
-            "first_seen": now, "last_seen": now, "updated": now, "sort_date": sort_date(inc.published, now),
-            "content_hash": inc.content_hash, "cluster_id": None, "lead": True, "cluster_reason": "",
-            "fingerprint": fp.dump(), "alternates": sorted(set(inc.alternates) - {key}),
-            "title_key": inc.title_key}
+NEW_COLUMNS = ("feed_id", "url_key", "url", "source_id", "source_priority", "title", "summary", "image",
+               "categories", "language", "published", "first_seen", "last_seen", "updated", "sort_date",
+               "content_hash", "cluster_id", "lead", "cluster_reason", "fingerprint", "alternates", "title_key")
+INSERT_ITEMS = BulkInsert(ITEMS, NEW_COLUMNS, returning=("url_key", "id"))
+INSERT_THEMES = BulkInsert(THEMES, ("item_id", "theme", "reason", "sort_date"))
+SORT_DATE = NEW_COLUMNS.index("sort_date")
+
+
+def new_row(key: str, inc: Incoming, fp_text: str, alternates: list[str], now: datetime, feed_id: str) -> tuple:
+    """A new item's row in NEW_COLUMNS order, as the ORM wrote it: feed id, dates, content, source, and what
+    clustering reads."""
+    return (feed_id, key, inc.url, inc.source_id, inc.priority, inc.title, inc.summary, inc.image, inc.categories,
+            inc.language, inc.published, now, now, now, sort_date(inc.published, now), inc.content_hash, None, True,
+            "", fp_text, alternates, inc.title_key)
 
 
 def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, prefix: str) -> list[Member]:
-    """Insert new items and their themes (one executemany each); returns them as clustering members, in order."""
-    fps = [inc.fingerprint for _, inc in fresh]
-    ids = feed_ids(len(fresh), prefix)
-    rows = [new_row(key, inc, fp, now, feed_id) for (key, inc), fp, feed_id in zip(fresh, fps, ids)]
+    """Insert new items and their themes (one multi-row INSERT and one executemany); returns them as clustering
+    members, in order."""
+    fps = [inc.fingerprint for _, inc in fresh]  # derived when the item was made (aggregator/store.py Incoming)
+    texts = [fp.dump() for fp in fps]
+    alts = [sorted(set(inc.alternates) - {key}) for key, inc in fresh]
+    rows = [new_row(key, inc, text, alt, now, feed_id)
+            for (key, inc), text, alt, feed_id in zip(fresh, texts, alts, feed_ids(len(fresh), prefix))]
     conn = s.connection()
-    # RETURNING the key, not in parameter order: SQLAlchemy can then send many rows a statement on SQLite
-    by_key = dict(conn.execute(insert(ITEMS).returning(ITEMS.c.url_key, ITEMS.c.id), rows).all())
-    ids = [by_key[row["url_key"]] for row in rows]
-    themes = [{"item_id": i, "theme": name, "reason": reason, "sort_date": row["sort_date"]}
-              for i, row, (_, inc) in zip(ids, rows, fresh) for name, reason in inc.themes.items()]
-    if themes:
-        conn.execute(insert(THEMES), themes)
-    return [Member(i, row["source_id"], None, fp, row["published"] or now, row["url_key"], row["alternates"],
-                   row["fingerprint"], row["source_priority"])
-            for i, row, fp in zip(ids, rows, fps)]
+    by_key = dict(INSERT_ITEMS.run(conn, rows))
+    ids = [by_key[key] for key, _ in fresh]
+    INSERT_THEMES.run(conn, [(i, name, reason, row[SORT_DATE]) for i, row, (_, inc) in zip(ids, rows, fresh)
+                             for name, reason in inc.themes.items()])
+    return [Member(i, inc.source_id, None, fp, inc.published or now, key, alt, text, inc.priority)
+            for i, (key, inc), fp, text, alt in zip(ids, fresh, fps, texts, alts)]
+
+
 REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
+# Stored items of these sources and titles published within these dates, through ix_items_rekey: one range of
+# dates a title (an IN list of the batch's dates made SQLite seek every title and date pair).
+REKEY = (select(ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.title_key, ITEMS.c.published, ITEMS.c.url_key,
+                ITEMS.c.last_seen)
+         .where(ITEMS.c.title_key.in_(bindparam("titles", expanding=True)),
+                ITEMS.c.source_id.in_(bindparam("sources", expanding=True)),
+                ITEMS.c.published.between(bindparam("first"), bindparam("last"))).order_by(ITEMS.c.id))
 
 
 def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: datetime) -> dict[str, Item]:
@@ -72,15 +89,11 @@ def rekeyed(s: Session, unknown: dict[str, Incoming], batch: set[str], now: date
               if inc.published is not None}
     if not wanted:
         return {}
-    q = (select(ITEMS.c.id, ITEMS.c.source_id, ITEMS.c.title_key, ITEMS.c.published, ITEMS.c.url_key,
-                ITEMS.c.last_seen)
-         .where(ITEMS.c.title_key.in_(bindparam("titles", expanding=True)),
-                ITEMS.c.source_id.in_(bindparam("sources", expanding=True)),
-                ITEMS.c.published.in_(bindparam("days", expanding=True))).order_by(ITEMS.c.id))
-    taken = {}  # new key -> id of the item taking it (cheap columns first: most titles match nothing)
-    for r in s.connection().execute(q, {"titles": sorted({t for _, t, _ in wanted}),
-                                        "sources": sorted({src for src, _, _ in wanted}),
-                                        "days": sorted({day for _, _, day in wanted})}):
+    taken = {}  # new key -> id of the item taking it
+    days = [day for _, _, day in wanted]
+    for r in s.connection().execute(REKEY, {"titles": sorted({t for _, t, _ in wanted}),
+                                            "sources": sorted({src for src, _, _ in wanted}),
+                                            "first": min(days), "last": max(days)}):
         key = wanted.get((r.source_id, r.title_key, r.published))
         if key and key not in taken and r.url_key not in batch and r.last_seen <= now - REKEY_QUIET:
             taken[key] = r.id

@@ -122,7 +122,7 @@ def one(n: int, timed: int, out: Path) -> dict:
     history(store, (next(rows) for _ in range(n - timed)))
     built = time.perf_counter() - t0
     joined = new = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     batch = []
     for row in rows:
         batch.append(incoming(row))
@@ -131,11 +131,11 @@ def one(n: int, timed: int, out: Path) -> dict:
             batch = []
     if batch:
         new += store.upsert(batch, now=batch[-1].published)[0]
-    spent = time.perf_counter() - t0
+    spent, cpu = time.perf_counter() - t0, time.process_time() - c0
     with store.session() as s:
         joined = len(s.scalars(select(Item.id).where(Item.id > n - timed, Item.cluster_reason != "")).all())
     return {"size": n, "history_s": round(built, 1), "timed_items": timed, "timed_s": round(spent, 2),
-            "ms_per_item": round(1000 * spent / timed, 3), "joined": joined, "new": new,
+            "ms_per_item": round(1000 * spent / timed, 3), "cpu_ms_per_item": round(1000 * cpu / timed, 3), "joined": joined, "new": new,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "db_mb": round(path.stat().st_size / 2**20, 1)}
 
@@ -167,6 +167,7 @@ def main() -> int:
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
         print(f"{n:>9} items: history {r['history_s']} s; {r['timed_items']} upserts {r['ms_per_item']} ms/item "
+              f"(CPU {r['cpu_ms_per_item']}) "
               f"({r['joined']} joined a story); peak RSS {r['peak_rss_mb']} MB; store {r['db_mb']} MB", flush=True)
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     if len(results) > 1:

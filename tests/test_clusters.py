@@ -128,6 +128,20 @@ def test_new_canonicalisation_rule_keeps_the_stored_item(store_url):
     assert (item.feed_id, item.url_key) == (feed_id, "icom.museum/en/news/statement")
 
 
+def test_rekeying_takes_only_the_same_date_within_a_batch_spanning_days(store_url):
+    """The look-up reads a title's items over the batch's whole span of dates; only the exact date is taken."""
+    store = Store(store_url)
+    title, summary = "Press release", "Statement of the Executive Board."
+    old = inc("https://icom.museum/en/news/press-release-old", title, summary, days=2)
+    old.url_key += "?campaign=spring"
+    store.upsert([old], now=T0)
+    feed_id = by_url(store)[old.url].feed_id
+    batch = [inc(f"https://icom.museum/en/news/press-release-{d}", title, summary, days=d) for d in (0, 1, 3, 4)]
+    batch.append(inc("https://icom.museum/en/news/press-release-old", title, summary, days=2))
+    assert store.upsert(batch, now=T0 + timedelta(days=1)) == (4, 1)
+    assert by_url(store)[old.url].feed_id == feed_id and store.count() == 5
+
+
 def test_two_items_of_one_crawl_with_the_same_title_and_date_stay_two(store_url):
     """Distinct pages of one source that share title and date ("Press release", same day) are both kept: an
     item stored minutes ago in this crawl is not an older copy to take over (found by the crawl benchmark)."""

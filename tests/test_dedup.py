@@ -134,6 +134,29 @@ def test_numbers_in_one_pass_equal_the_two_pass_rule():
         assert numbers(text) == two_pass(text), text
 
 
+def test_number_patterns_match_as_their_look_behind_first_forms():
+    """NUMBER and SEPARATOR start with a character class (fast to skip to) and match exactly where the plain
+    forms with the look-behind first do, on random strings of digits, separators, letters and hyphens."""
+    import random
+    import re
+
+    from aggregator import dedup
+
+    number, separator = re.compile(r"(?<![\w-])\d+(?:\.\d+)?"), re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d)")
+    rng = random.Random(7)
+    for _ in range(50000):
+        text = "".join(rng.choice("0123456789.,\u00a0\u202f -_aé٣") for _ in range(rng.randint(0, 14)))
+        assert [m.span() for m in dedup.NUMBER.finditer(text)] == [m.span() for m in number.finditer(text)], text
+        assert [m.span() for m in dedup.SEPARATOR.finditer(text)] == [m.span() for m in separator.finditer(text)]
+
+
+def test_ascii_words_are_the_words_of_ascii_text():
+    from aggregator.dedup import ASCII_WORD, WORD
+
+    text = "".join(chr(c) + chr(d) for c in range(128) for d in (32, 97, c))
+    assert ASCII_WORD.findall(text) == WORD.findall(text)
+
+
 def test_fold_of_latin_text_strips_exactly_the_combining_marks():
     """fold()'s fast path for Latin text deletes what unicodedata.combining() marks, no more and no less."""
     import unicodedata

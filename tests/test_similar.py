@@ -37,3 +37,20 @@ def test_vocabulary_forgets_rows_not_columns():
     for fp in fps:
         vocab.row(fp)
     assert len(vocab.rows) <= 2 and vocab.row(fps[0]).tolist() == first
+
+
+def test_per_item_lists_each_new_items_pairs_best_first_then_by_id():
+    import numpy as np
+
+    from aggregator.similar import per_item
+
+    class M:
+        def __init__(self, i):
+            self.id = i
+
+    others = [M(i) for i in (30, 10, 20, 40)]
+    new_at, other_at = np.array([1, 0, 1, 1, 0]), np.array([0, 1, 2, 3, 3])
+    score = np.array([0.5, 0.3, 0.5, 0.9, 0.4])
+    out = per_item(3, new_at, other_at, score, others)
+    assert [[(s, m.id) for s, m in pairs] for pairs in out] == [[(0.4, 40), (0.3, 10)],
+                                                                [(0.9, 40), (0.5, 20), (0.5, 30)], []]

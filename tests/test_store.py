@@ -96,6 +96,10 @@ def test_feed_ids_are_distinct_version_4_uuids():
     ids = feed_ids(500, "urn:uuid:")
     assert len(set(ids)) == 500 and all(i.startswith("urn:uuid:") for i in ids)
     assert {uuid.UUID(i[9:]).version for i in ids} == {4}
+    rand = bytes(range(256)) * 2  # 32 ids, each byte position taking 32 values
+    want = ["x:" + str(uuid.UUID(bytes=rand[k:k + 16], version=4)) for k in range(0, 512, 16)]
+    assert feed_ids(32, "x:", rand) == want
+    assert feed_ids(0, "x:") == []
 
 
 def test_spider_known_keys_agree_with_store_known(store_url):
