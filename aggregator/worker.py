@@ -88,7 +88,8 @@ def main(inbox, outbox) -> None:
             continue
         try:
             if settings.get("BENCH_WORKER_ACK_ONLY"):  # bench/crawl_bench.py `extract`: the Scrapy side alone
-                result = {"incs": {"museumfeeds/items_acked": len(items)}, "sets": {}, "drops": []}
+                result = {"incs": {"museumfeeds/items_acked": len(items)}, "sets": {}, "drops": [],
+                          "cpu": {"store": 0.0}}  # no backlog: every batch goes raw, the crawl process only extracts
             else:
                 chain = chains.get(key) or chains.setdefault(key, Chain(settings))
                 result = chain.run(items)
