@@ -9,13 +9,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from aggregator.config import Source
 
-# Text a reader sees: never the code of a <script> or <style> inside a teaser.
+# Text a reader sees: never the code of a <script> or <style> inside a teaser. (<template> content is not in
+# lexbor's tree at all; script and style hold text only, so in practice it is <noscript> markup that hides.)
 HIDING = frozenset(("script", "style", "noscript", "template"))
-# Anything that makes a node's text differ from lexbor's plain `text()`: a <br> (a word break), a hiding element
-# in it or the node itself, or the node inside a <noscript> (the selector matches the node itself too).
-NOT_PLAIN = "br, script, style, noscript, template, noscript *"
-# The node itself, or one of its descendants, inside a hiding element (<template> content is not in the tree).
-IN_HIDING = "noscript *"
 
 
 def parse(text: str) -> LexborHTMLParser:
@@ -46,14 +42,24 @@ def select(node, spec: str) -> list[LexborNode]:
     return root.css(css) if css else [root]
 
 
-def text_of(node) -> str:
-    """Whitespace-collapsed visible text of a node; a `<br>` separates words (`Practices<br>Webinar`)."""
-    if node.css_first(NOT_PLAIN) is None:
-        return " ".join(node.text().split())
-    hit = node.css_first(IN_HIDING)
-    if node.tag in HIDING or (hit is not None and hit.mem_id == node.mem_id):
+def text_of(node: LexborNode) -> str:
+    """Whitespace-collapsed visible text of a node; a `<br>` separates words (`Practices<br>Webinar`).
+    Walked in Python: a lexbor CSS query costs about 5 us of fixed overhead, a step of the walk 0.1-0.3 us."""
+    if hidden(node):
         return ""
+    first = node.first_child
+    if first is not None and first.next is None and first.is_text_node:  # an element of text only
+        return " ".join((first.text_content or "").split())
     return " ".join("".join(visible_parts(node)).split())
+
+
+def hidden(node: LexborNode) -> bool:
+    """True when the node is a hiding element or inside one."""
+    while node is not None:
+        if node.tag in HIDING:
+            return True
+        node = node.parent
+    return False
 
 
 def visible_parts(node: LexborNode) -> list[str]:
