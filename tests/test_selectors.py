@@ -140,3 +140,19 @@ def test_deep_nesting_and_garbage_are_read():
     assert value(parse(deep), "p.x") == "deep text"
     assert value(parse("<div>" * 20000 + "<b>deep</b>"), "div") == "deep"
     assert select(parse("\x00\x89PNG\r\n\x1a\n\ufffe" + "\x00" * 1000), "a") == []
+
+
+def test_page_objects_never_build_scrapys_lxml_tree():
+    """Scrapy builds `response.selector` (an lxml parse, ~1 ms a listing page) only when asked: no page object asks."""
+    from datetime import datetime, timezone
+
+    from crawlers.pages import article_page, listing_page, response_from
+
+    config = load_config(ROOT / "config.yaml")
+    source = config.sources[0]
+    page = next(p for p in PAGES if source.hosts[0] in str(p))
+    response = response_from(f"https://{source.hosts[0]}/", page.read_bytes())
+    now = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    assert listing_page(response, source, now).teasers() is not None
+    article_page(response, source, now).canonical()
+    assert response._cached_selector is None

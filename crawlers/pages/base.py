@@ -95,8 +95,12 @@ def value(node, spec: str | None) -> str | None:
     """First non-empty value a spec reads, or None."""
     if not spec:
         return None
-    _, attr = split(spec)
-    for hit in select(node, spec):
+    return first_value(select(node, spec), split(spec)[1])
+
+
+def first_value(hits: list[LexborNode], attr: str | None) -> str | None:
+    """First non-empty value read from selected nodes (an attribute, or the text), or None."""
+    for hit in hits:
         val = read(hit, attr)
         if val and val.strip():
             return " ".join(val.split())

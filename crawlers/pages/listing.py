@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from aggregator.dates import date_from_url, parse_date
 from crawlers.items import Teaser
-from crawlers.pages.base import Page, html_of, select, value, values
+from crawlers.pages.base import Page, first_value, html_of, select, split, value, values
 
 
 class ListingPage(Page):
@@ -29,7 +29,8 @@ class ListingPage(Page):
     def teaser(self, node) -> Teaser | None:
         """One teaser, or None when it has no title or link."""
         spec = self.source.list
-        title, url = value(node, spec.title), self.absolute(value(node, spec.link))
+        title, link = self.title_and_link(node)
+        url = self.absolute(link)
         if not title or not url:
             return None
         return Teaser(
@@ -38,6 +39,14 @@ class ListingPage(Page):
             image=self.absolute(value(node, spec.image)), categories=values(node, spec.category),
             language=self.language,
         )
+
+    def title_and_link(self, node) -> tuple[str | None, str | None]:
+        """The title's text and the link's href; one query when both read one selector (`h3 a`, `h3 a@href`)."""
+        (title_css, title_attr), (link_css, link_attr) = split(self.source.list.title), split(self.source.list.link)
+        if title_css != link_css or not title_css:
+            return value(node, self.source.list.title), value(node, self.source.list.link)
+        hits = select(node, title_css)
+        return first_value(hits, title_attr), first_value(hits, link_attr)
 
     def published(self, node, url: str) -> datetime | None:
         """The teaser's date in the site's own format and language; a dated permalink as fallback."""
