@@ -8,6 +8,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from aggregator.config import Source
+from crawlers.pages.guard import bounded
 
 # Text a reader sees: never the code of a <script> or <style> inside a teaser. (<template> content is not in
 # lexbor's tree at all; script and style hold text only, so in practice it is <noscript> markup that hides.)
@@ -15,8 +16,9 @@ HIDING = frozenset(("script", "style", "noscript", "template"))
 
 
 def parse(text: str) -> LexborHTMLParser:
-    """A page's decoded text as an HTML5 tree (lexbor; <noscript> content parsed as markup, scripting off)."""
-    return LexborHTMLParser(text)
+    """A page's decoded text as an HTML5 tree (lexbor; scripting off, so <noscript> content is markup), nesting
+    bounded (`guard.bounded`)."""
+    return LexborHTMLParser(bounded(text), scripting=False)
 
 
 @lru_cache(maxsize=None)
