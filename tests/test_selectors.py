@@ -86,6 +86,8 @@ CASES = [  # (helper, spec, expected)
     (value, '[data-q="a & b \\"c\\""]@data-id', "7"),  # quoted attribute selector
     (value, "[data-q='a & b \"c\"'] h3 a@class", "k"),
     (value, "h3 a@title", None),
+    (value, "body h3 a", "Practices Webinar"),  # the selector's context may be outside the node (a browser's)
+    (value, "body > h3", None),
     (value, "", None),
     (values, "a.tag", ["Art", "Science"]),  # in order, whitespace collapsed, no repeats
     (values, ".s", ["One two three", "inner"]),  # nested matches: both, outer first (an empty one dropped)

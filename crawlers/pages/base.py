@@ -36,7 +36,9 @@ def root_of(node) -> LexborNode:
 
 
 def select(node, spec: str) -> list[LexborNode]:
-    """The nodes a spec selects, in document order, the node itself included (the node itself for `@attr`)."""
+    """The nodes a spec selects, in document order, the node itself included (the node itself for `@attr`).
+    As a browser's `element.querySelectorAll`: the match is in the node, the rest of the selector may match its
+    ancestors (`body h3` finds a teaser's h3; cssselect's XPath wanted the whole selector inside the node)."""
     css, _ = split(spec)
     root = root_of(node)
     if root is None:
