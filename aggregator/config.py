@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from parsel import Selector
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 THEME_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -166,8 +166,32 @@ def load_config(path: str | Path = "config.yaml") -> Config:
     return build_config(path, data if data is not None else {})
 
 
-def check_selector(css: str) -> None:
-    """Raise ValueError if a `css@attr` selector cannot be compiled."""
-    sel, _, _attr = css.partition("@")
-    if sel.strip():
-        Selector(text="<html></html>").css(sel)
+# Quoted strings in a selector (attribute values), blanked before the checks below look at its syntax.
+QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+# A namespace prefix (`svg|rect`, `*|a`, `[xlink|href]`): lexbor parses it and ignores it, so it would match
+# elements of every namespace; `|=` is the attribute operator.
+NAMESPACE = re.compile(r"\|(?!=)")
+# User-action and history states: no saved or fetched page is ever in them, so such a selector never matches.
+DYNAMIC = re.compile(r":(hover|active|focus|focus-visible|focus-within|visited|target|target-within)\b", re.I)
+ATTR_NAME = re.compile(r"^[^\s\"'<>/=\[\]@]*$")
+
+
+def check_selector(spec: str) -> None:
+    """Raise ValueError unless lexbor (the page objects' engine) can evaluate a `css@attr` spec as written."""
+    css, sep, attr = spec.rpartition("@")
+    if not sep:
+        css, attr = spec, ""
+    if not ATTR_NAME.match(attr.strip()):
+        raise ValueError(f"{attr.strip()!r} is not an attribute name")
+    if not css.strip():
+        return
+    bare = QUOTED.sub('""', css)
+    if NAMESPACE.search(bare):
+        raise ValueError("namespace prefixes (`ns|tag`) are not supported")
+    if found := DYNAMIC.search(bare):
+        raise ValueError(f"{found[0]} never matches a fetched page")
+    try:
+        LexborHTMLParser("<html></html>").css(css)
+    except SelectolaxError:
+        hint = " (text is `css`, an attribute `css@attr`: no ::text or ::attr())" if "::" in bare else ""
+        raise ValueError(f"lexbor cannot parse it{hint}") from None

@@ -271,7 +271,7 @@ def check_css(node: Node, key: str, css: str) -> None:
     """Fail with the key path when a selector does not compile."""
     try:
         check_selector(css)
-    except Exception as exc:  # cssselect raises several types
+    except Exception as exc:  # noqa: BLE001 - ValueError from our checks, SelectolaxError from lexbor
         node.fail(node.sub(key), f"invalid CSS selector {css!r}: {exc}")
 
 

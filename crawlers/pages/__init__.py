@@ -8,6 +8,7 @@ from functools import lru_cache
 from scrapy.http import HtmlResponse, TextResponse
 
 from aggregator.config import Source
+from crawlers.pages.base import parse
 from crawlers.pages.feed import FeedPage
 from crawlers.pages.listing import ArticlePage, ListingPage
 
@@ -22,13 +23,14 @@ def page_classes(module: str | None) -> tuple[type[ListingPage], type[ArticlePag
 
 
 def listing_page(response: TextResponse, source: Source, now: datetime) -> ListingPage:
-    """The listing page object for a response."""
-    return page_classes(source.page)[0](response.url, response.selector, source, now)
+    """The listing page object for a response (its decoded text parsed by lexbor; Scrapy's lxml tree, built lazily
+    by `response.selector`, is never made)."""
+    return page_classes(source.page)[0](response.url, parse(response.text), source, now)
 
 
 def article_page(response: TextResponse, source: Source, now: datetime) -> ArticlePage:
     """The article page object for a response."""
-    return page_classes(source.page)[1](response.url, response.selector, source, now)
+    return page_classes(source.page)[1](response.url, parse(response.text), source, now)
 
 
 def feed_page(url: str, body: bytes, source: Source, now: datetime) -> FeedPage:
