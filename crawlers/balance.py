@@ -35,6 +35,10 @@ class Balance:
         for part, seconds in (cpu or {}).items():
             self.measured(part, count, seconds)
 
+    def forget(self) -> None:
+        """Nothing is queued any more (the worker died: its pending batches were failed)."""
+        self.queued.clear()
+
     def prepared(self, count: int, seconds: float) -> None:
         """The crawl process prepared `count` teasers in `seconds` of its CPU."""
         self.measured("prepare", count, seconds)

@@ -110,7 +110,7 @@ class Worker:
         if self.pending:
             log.error("%s: %d batches not stored", cause, len(self.pending))
         pending, self.pending = self.pending, {}
-        self.balance.queued.clear()
+        self.balance.forget()
         for d, count in pending.values():
             d.callback(died(cause, count))
 
@@ -172,8 +172,8 @@ def shared_worker() -> Worker:
 class HandoffPipeline:
     """Buffers a spider's teasers and hands them to the worker in batches of STORE_BATCH_SIZE: as they are while
     the worker's queued work is short (it has CPU to spare), else normalised and tagged here first (the crawl
-    process does that share: crawlers/balance.py). close_spider's Deferred fires once the worker has stored and acknowledged all of
-    this spider's items, with their counts in the crawler's stats."""
+    process does that share: crawlers/balance.py). close_spider's Deferred fires once the worker has stored and
+    acknowledged all of this spider's items, with their counts in the crawler's stats."""
 
     def __init__(self, crawler):
         from crawlers.pipelines import NormalizePipeline, TagPipeline

@@ -16,29 +16,26 @@ NOT_A_LEVEL = frozenset((
     "th", "tbody", "thead", "tfoot", "colgroup", "caption", "rb", "rt", "rtc", "rp", "html", "head", "body"))
 
 
+def levels(text: str):
+    """(tag, depth after it) for every tag of the text that counts as a level, in order."""
+    depth = 0
+    for tag in TAG.finditer(text):
+        if tag[2].lower() not in NOT_A_LEVEL:
+            depth = max(depth - 1, 0) if tag[1] else depth + 1
+            yield tag, depth
+
+
 def bounded(text: str) -> str:
     """The page's text, cut where its tags nest deeper than MAX_DEPTH; unchanged (and not scanned) when it has
     too few tags for nesting to matter. A 10 MB page of 40,000-deep `<div>`s would cost lexbor hours."""
     if text.count("<") <= MANY_TAGS:
         return text
-    depth = 0
-    for tag in TAG.finditer(text):
-        if tag[2].lower() in NOT_A_LEVEL:
-            continue
-        if tag[1]:
-            depth = max(depth - 1, 0)
-            continue
-        depth += 1
-        if depth > MAX_DEPTH:
+    for tag, depth in levels(text):
+        if depth > MAX_DEPTH:  # only an opening tag goes deeper
             return text[: tag.start()]
     return text
 
 
 def deepest(text: str) -> int:
     """The deepest nesting `bounded` counts in a text (for tests and measurements)."""
-    depth = top = 0
-    for tag in TAG.finditer(text):
-        if tag[2].lower() not in NOT_A_LEVEL:
-            depth = max(depth - 1, 0) if tag[1] else depth + 1
-            top = max(top, depth)
-    return top
+    return max((depth for _, depth in levels(text)), default=0)
