@@ -19,29 +19,11 @@ sys.path.insert(0, str(ROOT))
 
 from aggregator.config import load_config  # noqa: E402
 from aggregator.snapshot import path_for  # noqa: E402
-from bench.crawl_bench import write_config  # noqa: E402
-from bench.mirror import HOST, MirrorSpec, generate, section_path  # noqa: E402
+from bench.pages import mirror_pages  # noqa: E402
 from crawlers.pages import listing_page, response_from  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "extract"
 NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
-
-
-def mirror_pages(pages: int) -> list[tuple[str, bytes, object]]:
-    """(url, body, source) of a `pages`-page mirror of 8 sections."""
-    spec = MirrorSpec(pages=pages, sections=8)
-    root = OUT / f"mirror-{pages}"
-    generate(root, spec)
-    config_path = OUT / f"config-{pages}.yaml"
-    write_config(config_path, 8000, spec, ROOT / "config.yaml")
-    sources = {s.id: s for s in load_config(config_path).sources}
-    out = []
-    for section in range(spec.sections):
-        for page in range(1, spec.pages_in(section) + 1):
-            path = section_path(section, page)
-            body = (root / HOST / path.lstrip("/") / "index.html").read_bytes()
-            out.append((f"http://127.0.0.1:8000{path}", body, sources[f"bench-{section}"]))
-    return out
 
 
 def snapshot_pages() -> list[tuple[str, bytes, object]]:
@@ -70,7 +52,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--pages", type=int, default=80, help="mirror pages (8 sections)")
     args = parser.parse_args()
-    for name, pages in (("mirror", mirror_pages(args.pages)), ("snapshot", snapshot_pages())):
+    for name, pages in (("mirror", mirror_pages(OUT, args.pages)[0]), ("snapshot", snapshot_pages())):
         best_ms(pages, 1)  # warm: imports, selector caches, date parser
         ms, found = best_ms(pages, args.repeats)
         print(f"{name}: {len(pages)} pages, {found} teasers, {ms:.3f} ms a page (best of {args.repeats})")

@@ -23,10 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aggregator import language  # noqa: E402
-from aggregator.config import load_config  # noqa: E402
 from aggregator.tagging import tag  # noqa: E402
-from bench.crawl_bench import write_config  # noqa: E402
-from bench.mirror import HOST, MirrorSpec, generate, section_path  # noqa: E402
+from bench.pages import mirror_pages  # noqa: E402
 from crawlers import resources  # noqa: E402
 from crawlers.items import TeaserBatch  # noqa: E402
 from crawlers.pages import listing_page, response_from  # noqa: E402
@@ -39,19 +37,10 @@ PAGE = 20  # teasers per TeaserBatch (one listing page)
 
 def mirror_teasers(pages: int) -> tuple[list, Path]:
     """Teasers of a `pages`-page mirror of 8 sections as the listing page objects make them; the config path."""
-    spec = MirrorSpec(pages=pages, sections=8)
-    root = OUT / f"mirror-{pages}"
-    generate(root, spec)
-    config_path = OUT / f"config-{pages}.yaml"
-    write_config(config_path, 8000, spec, ROOT / "config.yaml")
-    sources = {s.id: s for s in load_config(config_path).sources}
+    found, config_path = mirror_pages(OUT, pages)
     teasers = []
-    for section in range(spec.sections):
-        for page in range(1, spec.pages_in(section) + 1):
-            path = section_path(section, page)
-            body = (root / HOST / path.lstrip("/") / "index.html").read_bytes()
-            response = response_from(f"http://127.0.0.1:8000{path}", body)
-            teasers += listing_page(response, sources[f"bench-{section}"], NOW).teasers()
+    for url, body, source in found:
+        teasers += listing_page(response_from(url, body), source, NOW).teasers()
     return teasers, config_path
 
 
