@@ -64,8 +64,14 @@ def digest(items: list) -> str:
     """sha256 over every field of every Incoming, in order."""
     h = hashlib.sha256()
     for item in items:
-        h.update(json.dumps(asdict(item), default=str, sort_keys=True, ensure_ascii=False).encode())
+        h.update(json.dumps(asdict(item), default=plain, sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()
+
+
+def plain(value) -> object:
+    """A value JSON cannot write, in a form that does not depend on the run: sets sorted (the fingerprint's
+    features; a set's order follows the string hash seed), anything else as its str."""
+    return sorted(value) if isinstance(value, (set, frozenset)) else str(value)
 
 
 def make_pipelines(config_path: Path):
