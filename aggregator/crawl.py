@@ -48,6 +48,7 @@ def cache_dir(db_url: str) -> Path:
 def crawl(config: Config, db_url: str, source_ids: list[str] | None = None, overrides: dict | None = None,
           log_level: str = "ERROR") -> list[SourceResult]:
     """Crawl the sources concurrently; returns each source's run status from the store."""
+    from aggregator import gcpolicy
     from crawlers.handoff import warm_worker
     from crawlers.loader import ConfigSpiderLoader
 
@@ -59,6 +60,7 @@ def crawl(config: Config, db_url: str, source_ids: list[str] | None = None, over
     for sid in ids:
         process.crawl(loader.load(sid))  # (the first installs Scrapy's reactor)
     warm_worker(settings)  # the store worker's start-up overlaps the spiders' (crawlers/handoff.py)
+    gcpolicy.settle(gcpolicy.CRAWL)
     process.start()
     runs = Store(db_url).last_runs()
     results = []

@@ -75,6 +75,7 @@ def main(inbox, outbox) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s [store worker] %(levelname)s: %(message)s")
     import crawlers.pipelines  # noqa: F401 - imported before the first batch arrives
+    from aggregator import gcpolicy
 
     chains: dict[str, Chain] = {}
     while True:
@@ -85,6 +86,7 @@ def main(inbox, outbox) -> None:
         if batch_id is None:  # warm-up: imports, language model, themes, store before the first batch
             with contextlib.suppress(Exception):  # a real batch reports what fails
                 Chain(settings)
+            gcpolicy.settle(gcpolicy.WORKER)
             continue
         try:
             if settings.get("BENCH_WORKER_ACK_ONLY"):  # bench/crawl_bench.py `extract`: the Scrapy side alone
