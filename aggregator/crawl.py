@@ -54,12 +54,12 @@ def crawl(config: Config, db_url: str, source_ids: list[str] | None = None, over
 
     ids = source_ids or [s.id for s in config.sources]
     settings = crawl_settings(config, db_url, overrides, log_level)
+    warm_worker(settings)  # the store worker starts up (crawlers/handoff.py) while Scrapy does
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level)
     loader = ConfigSpiderLoader(settings)
     for sid in ids:
         process.crawl(loader.load(sid))  # (the first installs Scrapy's reactor)
-    warm_worker(settings)  # the store worker's start-up overlaps the spiders' (crawlers/handoff.py)
     gcpolicy.settle(gcpolicy.CRAWL)
     process.start()
     runs = Store(db_url).last_runs()

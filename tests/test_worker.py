@@ -154,3 +154,17 @@ def test_worker_killed_mid_crawl_fails_the_run_without_a_hang(tmp_path):
     store = Store(f"sqlite:///{db_path}")
     assert store.last_runs()["wk"].status == "failed"
     assert sorted(i.title for i in store.latest(limit=10)) == [f"Conservation grant {n}" for n in range(3)]
+
+
+def test_worker_answers_before_the_reactor_exists_are_handled_directly(monkeypatch):
+    """warm_worker starts the worker before Scrapy installs its reactor; a death reported then (nothing is waiting
+    on it yet) is recorded at once instead of importing, and so installing, Twisted's default reactor."""
+    import sys
+
+    from crawlers import handoff
+
+    monkeypatch.delitem(sys.modules, "twisted.internet.reactor", raising=False)
+    calls = []
+    handoff.on_reactor(calls.append, "died")
+    assert calls == ["died"]
+    assert "twisted.internet.reactor" not in sys.modules
