@@ -3,6 +3,7 @@ other sources published within the window (scored in bulk), else starts its own;
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -146,7 +147,7 @@ def load_stories(s: Session, cluster_ids: set[int], pool: list[Member],
     return stories
 
 
-def choose(me: Member, versions: list[Member], candidates: list[tuple[float, Member]], stories: dict[int, Story],
+def choose(me: Member, versions: list[Member], candidates: Iterable[tuple[float, Member]], stories: dict[int, Story],
            settings: Dedup) -> tuple[int | None, str]:
     """The story this item joins and why: a language version's (found by language keys), else the most similar
     story of another source that `dedup.decide` lets it join (ties: the lowest id); (None, '') if none.
@@ -188,7 +189,7 @@ def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Windo
     pool = recent.pool(s, spans, exclude=set(lang))
     alike = similar_.candidates(mine, pool, settings)
     wanted = {m.cluster_id for m in versions.values()} \
-        | {c.cluster_id for cands in alike for _, c in cands if c.cluster_id is not None}
+        | {c.cluster_id for c in alike.members if c.cluster_id is not None}
     stories = load_stories(s, wanted, pool, spans)
     rows, joined = [], []
     for me, candidates in zip(mine, alike):

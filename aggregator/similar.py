@@ -82,11 +82,11 @@ GROUP_DAYS = 16  # new items scored together span at most this: a batch spanning
 # every stored item of those months, only against those of each group's window
 
 
-def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[list[tuple[float, Member]]]:
+def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> PerItem:
     """Per new item, the stored items and earlier items of the batch from another source that are alike enough
     for their distance in days, with their score, best first (pre-selected in bulk; `choose` decides)."""
     if not mine:
-        return []
+        return PerItem()
     if single := len(batch_sources := {m.source_id for m in mine}) == 1:  # as a crawl's batches: its own items
         pool = [m for m in pool if m.source_id not in batch_sources]  # never match, nor do its items each other
     others = pool + mine  # the pool by date (as Window.pool gives it), then the batch
@@ -114,11 +114,36 @@ def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> list[
     return per_item(len(mine), new_at, other_at, score, others)
 
 
+class Ranked:
+    """One new item's candidates as (score, member) pairs, best first, made only as far as they are read
+    (`clusters.choose` stops at the first that may join: about one of 13 in the benchmark's mirror)."""
+
+    __slots__ = ("scores", "at", "others")
+
+    def __init__(self, scores: list[float], at: list[int], others: list[Member]):
+        self.scores, self.at, self.others = scores, at, others
+
+    def __iter__(self):
+        others = self.others
+        for score, k in zip(self.scores, self.at):
+            yield score, others[k]
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+
+class PerItem(list):
+    """A Ranked per new item, and `members`: every other item met in any pair (each once)."""
+
+    members: list[Member] = []
+
+
 def per_item(n: int, new_at: np.ndarray, other_at: np.ndarray, score: np.ndarray,
-             others: list[Member]) -> list[list[tuple[float, Member]]]:
-    """The pairs (new item, other item, score) as a list of (score, other) per new item, best first (the highest
-    score, then the lowest id)."""
-    out: list[list[tuple[float, Member]]] = [[] for _ in range(n)]
+             others: list[Member]) -> PerItem:
+    """The pairs (new item, other item, score) as a Ranked per new item, best first (the highest score, then the
+    lowest id)."""
+    none = Ranked([], [], others)
+    out = PerItem([none] * n)
     if not len(new_at):
         return out
     ids = np.array([m.id for m in others], np.int64)
@@ -128,7 +153,8 @@ def per_item(n: int, new_at: np.ndarray, other_at: np.ndarray, score: np.ndarray
     ends = np.append(starts[1:], len(new_at))
     scores, at = score[order].tolist(), other_at[order].tolist()
     for i, lo, hi in zip(new_at[starts].tolist(), starts.tolist(), ends.tolist()):
-        out[i] = list(zip(scores[lo:hi], map(others.__getitem__, at[lo:hi])))
+        out[i] = Ranked(scores[lo:hi], at[lo:hi], others)
+    out.members = [others[k] for k in np.unique(other_at).tolist()]
     return out
 
 
