@@ -5,7 +5,7 @@ from __future__ import annotations
 # batch itself. Short enough that the worker's queue is nearly empty when the crawl ends (the tail is waited
 # for), long enough to cover the gap between flushes, which come in bursts (every spider fills its batch at
 # about the same page).
-HORIZON = 0.5
+HORIZON = 0.2
 SMOOTHING = 0.3  # weight of the newest measurement in the running per-item costs
 
 

@@ -233,8 +233,10 @@ class HandoffPipeline:
             return
         worker = shared_worker()
         items: list = batch
-        raw = not (batch and worker.balance.prepare_here())
-        if not raw:  # the worker is behind: this process normalises and tags
+        # A spider's last batch is prepared here too: this process has nothing left to do for it, while the
+        # worker's queue is what the end of the crawl waits for.
+        raw = not (batch and (last or worker.balance.prepare_here()))
+        if not raw:  # the worker is behind (or this is the end): this process normalises and tags
             started = time.thread_time()
             done = self.tagger.process_item(self.normalize.process_item(TeaserBatch(batch[0].source, batch)))
             worker.balance.prepared(len(batch), time.thread_time() - started)

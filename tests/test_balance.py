@@ -11,7 +11,8 @@ CASES = [
     ("one raw batch", [(1, 200, True)], [], 200 * (STORE + PREPARE), False),
     ("prepared batches cost storing only", [(1, 200, False), (2, 200, False)], [], 400 * STORE, False),
     ("over the horizon", [(n, 200, True) for n in range(4)], [], 800 * (STORE + PREPARE), True),
-    ("answered batches leave the queue", [(n, 200, True) for n in range(4)], [0, 1], 400 * (STORE + PREPARE), False),
+    ("answered batches leave the queue", [(n, 200, True) for n in range(4)], [0, 1, 2], 200 * (STORE + PREPARE),
+     False),
 ]
 
 

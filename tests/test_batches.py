@@ -119,7 +119,7 @@ class FakeWorker:
         return defer.succeed({"incs": {}, "sets": {}, "drops": []})
 
 
-@pytest.mark.parametrize("backlog, raw", [(0, True), (0.4, True), (0.6, False), (5, False)])
+@pytest.mark.parametrize("backlog, raw", [(0, True), (0.1, True), (0.3, False), (5, False)])
 def test_handoff_normalises_here_only_when_the_worker_is_behind(monkeypatch, backlog, raw):
     from aggregator.store import Incoming
     from crawlers import handoff
@@ -134,3 +134,7 @@ def test_handoff_normalises_here_only_when_the_worker_is_behind(monkeypatch, bac
     [(sent, sent_raw)] = worker.sent  # one full batch of 3; the 4th waits for more or for close_spider
     assert len(sent) == 3 and all(isinstance(i, Teaser if raw else Incoming) for i in sent) and sent_raw == raw
     assert crawler.stats.get_value("museumfeeds/normalised_in_crawl") == (None if raw else 3)
+    pipeline.close_spider()  # the spider's last batch: prepared here whatever the backlog (the end waits on it)
+    (last, last_raw) = worker.sent[1]
+    assert len(last) == 1 and isinstance(last[0], Incoming) and last_raw is False
+    assert crawler.stats.get_value("museumfeeds/normalised_in_crawl") == (1 if raw else 4)
