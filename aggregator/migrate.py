@@ -13,7 +13,9 @@ NEW_COLUMNS = {"cluster_id": "INTEGER", "lead": "BOOLEAN NOT NULL DEFAULT TRUE",
                "cluster_reason": "TEXT NOT NULL DEFAULT ''", "fingerprint": "TEXT NOT NULL DEFAULT ''",
                "alternates": "JSON", "title_key": "VARCHAR(40) NOT NULL DEFAULT ''"}
 CHUNK = 2000
-RETIRED_INDEXES = ("ix_items_source_title",)  # replaced by ix_items_rekey (with the date)
+# ix_items_source_title was replaced by ix_items_rekey (with the date), which was replaced by ix_items_rekey_dated
+# (the date before the title: a batch's inserts land side by side instead of at random title hashes)
+RETIRED_INDEXES = ("ix_items_source_title", "ix_items_rekey")
 
 
 def ensure_indexes(engine: Engine) -> None:

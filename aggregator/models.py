@@ -37,7 +37,7 @@ class Item(Base):
     __table_args__ = (Index("ix_items_sort", "sort_date", "id"),
                       Index("ix_items_source_sort", "source_id", "sort_date", "id"),
                       Index("ix_items_cluster", "cluster_id"),
-                      Index("ix_items_rekey", "source_id", "title_key", "published"))
+                      Index("ix_items_rekey_dated", "source_id", "published", "title_key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[str] = mapped_column(String(80), unique=True)

@@ -88,18 +88,32 @@ def test_same_url_from_two_sources_is_owned_by_priority_not_by_order(store_url):
     assert {i.url_key: (i.source_id, i.title, i.updated) for i in store.latest()} == before
 
 
-def test_feed_ids_are_distinct_version_4_uuids():
+def test_feed_ids_are_distinct_time_ordered_version_7_uuids():
+    import time
     import uuid
 
+    from aggregator import storewrite
     from aggregator.storewrite import feed_ids
 
-    ids = feed_ids(500, "urn:uuid:")
-    assert len(set(ids)) == 500 and all(i.startswith("urn:uuid:") for i in ids)
-    assert {uuid.UUID(i[9:]).version for i in ids} == {4}
+    before = int(time.time() * 1000)
+    ids = feed_ids(500, "urn:uuid:") + feed_ids(300, "urn:uuid:")
+    uuids = [uuid.UUID(i[9:]) for i in ids]
+    assert len(set(ids)) == 800 and all(i.startswith("urn:uuid:") for i in ids)
+    assert {u.version for u in uuids} == {7} and {u.variant for u in uuids} == {uuid.RFC_4122}
+    assert ids == sorted(ids)  # in order within a call and across calls
+    assert before <= uuids[0].int >> 80 <= int(time.time() * 1000) + 1  # 48 bits of Unix milliseconds
     rand = bytes(range(256)) * 2  # 32 ids, each byte position taking 32 values
-    want = ["x:" + str(uuid.UUID(bytes=rand[k:k + 16], version=4)) for k in range(0, 512, 16)]
-    assert feed_ids(32, "x:", rand) == want
+    storewrite._last_id[:] = [0, -1]
+    want = []
+    for k in range(32):  # as uuid.UUID builds it: milliseconds, version 7 and counter, variant, random bits
+        value = (1_700_000_000_000 << 80) | (0x7 << 76) | (k << 64) | int.from_bytes(rand[16 * k + 8:16 * k + 16])
+        want.append("x:" + str(uuid.UUID(int=value & ~(0x3 << 62) | (0x2 << 62))))
+    assert feed_ids(32, "x:", rand, now_ms=1_700_000_000_000) == want
     assert feed_ids(0, "x:") == []
+    storewrite._last_id[:] = [1_700_000_000_000, 4094]  # the counter's overflow carries into the milliseconds
+    over = [uuid.UUID(i) for i in feed_ids(3, "", now_ms=1_700_000_000_000)]
+    assert [(u.int >> 80, u.int >> 64 & 0xFFF) for u in over] == [(1_700_000_000_000, 4095), (1_700_000_000_001, 0),
+                                                                   (1_700_000_000_001, 1)]
 
 
 def test_spider_known_keys_agree_with_store_known(store_url):
