@@ -129,25 +129,42 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
     return out
 
 
-def load_stories(s: Session, cluster_ids: set[int], pool: list[Member],
-                 spans: list[tuple[int, int]]) -> dict[int, Story]:
+class Stories(dict):
+    """Story id -> Story, each made when first asked for (most stories a batch could meet, it never reads) from
+    its stored members: those in the pool, then those read from the store (in that order, as stored)."""
+
+    def __init__(self, in_pool: dict[int, list[Member]], outside: dict[int, list[tuple]]):
+        super().__init__()
+        self.in_pool, self.outside = in_pool, outside
+
+    def __missing__(self, cluster_id: int) -> Story:
+        story = self[cluster_id] = Story()
+        for m in self.in_pool.get(cluster_id, ()):
+            story.stored(m.source_id, m.fp.numbers, m.id, m.priority, m.lead)
+        for source_id, fp, item_id, priority, lead in self.outside.get(cluster_id, ()):
+            story.stored(source_id, dedup.load_fingerprint(fp).numbers, item_id, priority, lead)
+        return story
+
+
+def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: list[tuple[int, int]]) -> Stories:
     """Sources, figures and leads of these stories: their members in the pool (every stored item of the `spans`
     of dates), and the others read from the store."""
-    stories: dict[int, Story] = defaultdict(Story)
+    in_pool: dict[int, list[Member]] = defaultdict(list)
     for m in pool:
         if m.cluster_id in cluster_ids:
-            stories[m.cluster_id].stored(m.source_id, m.fp.numbers, m.id, m.priority, m.lead)
+            in_pool[m.cluster_id].append(m)
+    outside: dict[int, list[tuple]] = defaultdict(list)
     conn, c = s.connection(), ITEMS.c
-    outside = not_(window.within(spans)) if spans else true()
+    beyond = not_(window.within(spans)) if spans else true()
     for part in chunks(sorted(cluster_ids)):
         rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint, c.id, c.source_priority, c.lead)
-                            .where(c.cluster_id.in_(in_list()), outside), {"ids": part})
-        for cid, source_id, fp, item_id, priority, lead in rows:
-            stories[cid].stored(source_id, dedup.load_fingerprint(fp).numbers, item_id, priority, lead)
-    return stories
+                            .where(c.cluster_id.in_(in_list()), beyond), {"ids": part})
+        for cid, *row in rows:
+            outside[cid].append(row)
+    return Stories(in_pool, outside)
 
 
-def choose(me: Member, versions: list[Member], candidates: Iterable[tuple[float, Member]], stories: dict[int, Story],
+def choose(me: Member, versions: list[Member], candidates: Iterable[tuple[float, Member]], stories: Stories,
            settings: Dedup) -> tuple[int | None, str]:
     """The story this item joins and why: a language version's (found by language keys), else the most similar
     story of another source that `dedup.decide` lets it join (ties: the lowest id); (None, '') if none.
