@@ -270,6 +270,11 @@ class Store:
                 return changed, added, removed
             last_id = items[-1].id
 
+    def empty(self) -> bool:
+        """Whether the store holds no item (one row read, whatever its size)."""
+        with self.session() as s:
+            return s.scalar(select(Item.id).limit(1)) is None
+
     def count(self) -> int:
         """Number of stored items."""
         with self.session() as s:

@@ -138,3 +138,25 @@ def test_handoff_normalises_here_only_when_the_worker_is_behind(monkeypatch, bac
     (last, last_raw) = worker.sent[1]
     assert len(last) == 1 and isinstance(last[0], Incoming) and last_raw is False
     assert crawler.stats.get_value("museumfeeds/normalised_in_crawl") == (1 if raw else 4)
+
+
+def test_spider_knows_only_what_was_stored_before_its_run(tmp_path):
+    """With a store that was empty when the spider was made (a first crawl), no page is looked up: an item stored
+    meanwhile by this run is not "known" (so it cannot stop the pagination); a spider made later knows it."""
+    from aggregator.store import Incoming, Store
+    from crawlers.loader import ConfigSpiderLoader
+    from tests.faultcrawl import source, write_config
+
+    config = write_config(tmp_path, [source("a", ["http://127.0.0.1/x/"])])
+    settings = {"MUSEUMFEEDS_CONFIG": str(config), "MUSEUMFEEDS_DB": f"sqlite:///{tmp_path}/store.db"}
+
+    def spider():
+        cls = ConfigSpiderLoader(settings).load("a")
+        return cls.from_crawler(get_crawler(cls, settings_dict=settings))
+
+    first = spider()
+    link, key = resources.identity("http://127.0.0.1/x/1")
+    Store(settings["MUSEUMFEEDS_DB"]).upsert([Incoming("a", link, key, "One", "", "", None, [], "en", None, {})])
+    teasers = [teaser("One", link)]
+    assert first.known(teasers) == set()
+    assert spider().known(teasers) == {link}
