@@ -111,4 +111,3 @@ def test_p08_robots_txt_obeyed_under_concurrency(tmp_path):
     assert sum(1 for url in hits if "/section" in url) == 8  # the allowed ones were all read
     assert proc.returncode == 1  # a configured listing that robots.txt forbids is worth an operator's look
     assert "degraded: http_errors: Forbidden by robots.txt: http://" in proc.stderr
-
