@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+
+import numpy as np
+
 
 MIN_PROBABILITY = 0.9
 MIN_LETTERS = 12
@@ -66,6 +70,33 @@ def identifier(candidates: tuple[str, ...]):
     return ident
 
 
+@lru_cache(maxsize=None)
+def two_way(ident) -> tuple[np.ndarray, float] | None:
+    """For an identifier of exactly two languages (probabilities normalised, no aliases): per feature the second
+    language's log-probability minus the first's, and the same of the priors, in float64; else None."""
+    if len(ident.nb_classes) != 2 or ident._alias_pairs or not ident._norm_probs or ident.min_confidence is not None:
+        return None
+    diff = ident.nb_ptc[:, 1].astype(np.float64) - ident.nb_ptc[:, 0].astype(np.float64)
+    return diff, float(ident.nb_pc[1]) - float(ident.nb_pc[0])
+
+
+def classify(ident, text: str) -> tuple[str, float]:
+    """ident.classify(text). Between two languages, py3langid's naive-Bayes score difference and its softmax of
+    two (scaled by the square root of the byte length) in float64 and Python floats instead of numpy's float32 on
+    arrays of two: about 10 us less a text, the same language, and a probability within py3langid's own float32
+    rounding of its (1e-5 at most over the mirror's texts; tests/test_language.py)."""
+    pair = two_way(ident)
+    data = ident._encode(text)
+    visits = visit_counts(ident, data) if pair is not None else None
+    if visits is None:
+        return ident.classify(text)
+    diff, prior = pair
+    idx = np.fromiter(visits.keys(), np.intp, len(visits))
+    counts = np.fromiter(visits.values(), np.float64, len(visits))
+    gap = (float(np.log1p(counts) @ diff[idx]) + prior) / math.sqrt(len(data) or 1)  # > 0: the second language
+    return ident.nb_classes[1 if gap > 0 else 0], 1.0 / (1.0 + math.exp(-abs(gap)))
+
+
 def prepare(sources_languages: Iterable[tuple[str, ...]]) -> None:
     """Load the detector up front for every source with several languages (crawl start-up, not mid-crawl)."""
     for candidates in sources_languages:
@@ -92,7 +123,7 @@ def item_language(text: str, declared: str | None, candidates: tuple[str, ...]) 
     if len(candidates) < 2 or not enough_letters(text):
         return declared
     try:
-        found, probability = identifier(tuple(sorted(candidates))).classify(text)
+        found, probability = classify(identifier(tuple(sorted(candidates))), text)
     except ValueError:  # a language code the model does not know
         return declared
     return found if probability >= MIN_PROBABILITY else declared

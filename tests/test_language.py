@@ -54,3 +54,26 @@ def test_identifier_decides_as_py3langid(text, stock_en_fr):
     from aggregator.language import identifier
 
     assert identifier(("en", "fr")).rank(text) == stock_en_fr.rank(text)
+
+
+def test_two_language_classify_agrees_with_py3langid(stock_en_fr):
+    """language.classify's two-way path: py3langid's language and, within 2e-5 (py3langid's own float32 rounding),
+    its probability, on the walk texts and on 1,600 teaser texts of the benchmark mirror's eight sections (en, fr,
+    de); three languages fall back to py3langid itself."""
+    from aggregator.language import classify, identifier
+    from bench.mirror import MirrorSpec, SectionWriter
+
+    texts = list(WALK_TEXTS)
+    spec = MirrorSpec(pages=80, sections=8)
+    for section in range(8):
+        writer = SectionWriter(spec, section)
+        for k in range(200):
+            title, summary = writer._texts(k % 3 == 0)
+            texts.append(f"{title}. {summary}")
+    ident = identifier(("en", "fr"))
+    for text in texts:
+        found, probability = classify(ident, text)
+        want, want_probability = stock_en_fr.classify(text)
+        assert found == want and abs(probability - want_probability) < 2e-5, text
+    three = identifier(("en", "es", "fr"))
+    assert classify(three, texts[-1]) == three.classify(texts[-1])
