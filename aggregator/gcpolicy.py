@@ -12,8 +12,15 @@ WORKER = (50_000, 20, 100)
 CRAWL = (5_000, 10, 10)
 
 
+_settled = False
+
+
 def settle(thresholds: tuple[int, int, int]) -> None:
     """Once a process has started up: what is alive now (modules, models, settings, compiled rules) is moved out
-    of the collector's sight for good (gc.freeze), and the thresholds are set."""
+    of the collector's sight for good (gc.freeze), and the thresholds are set. Only the first call does it."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
     gc.freeze()
     gc.set_threshold(*thresholds)

@@ -78,7 +78,6 @@ def main(inbox, outbox) -> None:
     from aggregator import gcpolicy
 
     chains: dict[str, Chain] = {}
-    settled = False
     while True:
         try:
             batch_id, key, settings, items, last = inbox.recv()
@@ -87,7 +86,7 @@ def main(inbox, outbox) -> None:
         if batch_id is None:  # warm-up: imports, language model, themes, store before the first batch
             with contextlib.suppress(Exception):  # a real batch reports what fails
                 Chain(settings)
-            settled = settled or gcpolicy.settle(gcpolicy.WORKER) or True
+            gcpolicy.settle(gcpolicy.WORKER)
             continue
         try:
             if settings.get("BENCH_WORKER_ACK_ONLY"):  # bench/crawl_bench.py `extract`: the Scrapy side alone
@@ -95,7 +94,7 @@ def main(inbox, outbox) -> None:
                           "cpu": {"store": 0.0}}  # no backlog: every batch goes raw, the crawl process only extracts
             else:
                 chain = chains.get(key) or chains.setdefault(key, Chain(settings))
-                settled = settled or gcpolicy.settle(gcpolicy.WORKER) or True  # started without a warm-up
+                gcpolicy.settle(gcpolicy.WORKER)  # once: here when the worker started without a warm-up
                 result = chain.run(items)
         except Exception:  # noqa: BLE001 - reported to the parent, which fails the run
             cause = traceback.format_exc().strip().splitlines()[-1]

@@ -26,3 +26,15 @@ def test_settle_freezes_the_heap_and_sets_thresholds(name):
 
     assert before == 0 and after > 1000  # the interpreter's and the imported modules' objects
     assert tuple(thresholds) == getattr(gcpolicy, name)
+
+
+def test_settle_acts_once():
+    """The worker calls settle after its warm-up and again at its first batch: the second call changes nothing."""
+    code = ("import gc, json\nfrom aggregator import gcpolicy\ngcpolicy.settle(gcpolicy.WORKER)\n"
+            "frozen = gc.get_freeze_count()\nkeep = [[i] for i in range(5000)]\n"
+            "gcpolicy.settle(gcpolicy.CRAWL)\nprint(json.dumps([frozen, gc.get_freeze_count(), gc.get_threshold()]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout
+    first, second, thresholds = json.loads(out)
+    from aggregator import gcpolicy
+
+    assert second == first and tuple(thresholds) == gcpolicy.WORKER
