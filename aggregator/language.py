@@ -92,9 +92,11 @@ def classify(ident, text: str) -> tuple[str, float]:
     arrays of two, the feature counts by np.unique: 44 -> 28 us a text, the same language, and a probability
     within py3langid's own float32 rounding of its (1e-5 at most over the mirror's texts; tests/test_language.py)."""
     pair = two_way(ident)
+    if pair is None:
+        return ident.classify(text)
     data = ident._encode(text)
-    found = visited(ident, data) if pair is not None else None
-    if not found:
+    found = visited(ident, data)
+    if not found:  # no features: py3langid's own fill
         return ident.classify(text)
     diff, prior = pair
     idx, counts = np.unique(np.array(found, np.intp), return_counts=True)
