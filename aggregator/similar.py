@@ -128,14 +128,13 @@ class Ranked:
         for score, k in zip(self.scores, self.at):
             yield score, others[k]
 
-    def __len__(self) -> int:
-        return len(self.at)
-
 
 class PerItem(list):
     """A Ranked per new item, and `members`: every other item met in any pair (each once)."""
 
-    members: list[Member] = []
+    def __init__(self, ranked=(), members: list[Member] | None = None):
+        super().__init__(ranked)
+        self.members = members or []
 
 
 def per_item(n: int, new_at: np.ndarray, other_at: np.ndarray, score: np.ndarray,
