@@ -105,6 +105,7 @@ class Crawl:
     user_agent: str = "museumfeeds/0.1 (+https://github.com/museumfeeds/museumfeeds)"
     contact: str = ""
     timeout: int = 30
+    pin_cpus: bool = False  # Scrapy's process on one CPU, the store worker on the others (aggregator/cpus.py)
 
 
 @dataclass(frozen=True)

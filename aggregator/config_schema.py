@@ -125,13 +125,14 @@ def build_feeds(root: Node) -> Feeds:
 
 def build_crawl(root: Node) -> Crawl:
     """The `crawl` section."""
-    node = root.child("crawl", {"user_agent", "contact", "timeout"})
+    node = root.child("crawl", {"user_agent", "contact", "timeout", "pin_cpus"})
     if node is None:
         return Crawl()
     timeout = node.get("timeout", int, Crawl.timeout)
     if not 1 <= timeout <= MAX_DOWNLOAD_TIMEOUT:  # the hardened settings' bound (crawlers/settings.py)
         node.fail(node.sub("timeout"), f"must be between 1 and {MAX_DOWNLOAD_TIMEOUT} seconds")
-    return Crawl(node.get("user_agent", str, Crawl.user_agent), node.get("contact", str, ""), timeout)
+    return Crawl(node.get("user_agent", str, Crawl.user_agent), node.get("contact", str, ""), timeout,
+                 node.get("pin_cpus", bool, Crawl.pin_cpus))
 
 
 def build_schedule(root: Node) -> Schedule:

@@ -32,7 +32,8 @@ def crawl_settings(config: Config, db_url: str, overrides: dict | None = None, l
     agent = config.crawl.user_agent + (f" contact: {config.crawl.contact}" if config.crawl.contact else "")
     settings.setdict({"MUSEUMFEEDS_CONFIG": config.path, "MUSEUMFEEDS_DB": db_url, "USER_AGENT": agent,
                       "DOWNLOAD_TIMEOUT": config.crawl.timeout, "LOG_LEVEL": log_level,
-                      "HTTPCACHE_DIR": str(cache_dir(db_url))}, priority="cmdline")
+                      "HTTPCACHE_DIR": str(cache_dir(db_url)), "PIN_CPUS": config.crawl.pin_cpus},
+                     priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
     return settings
 
@@ -48,12 +49,15 @@ def cache_dir(db_url: str) -> Path:
 def crawl(config: Config, db_url: str, source_ids: list[str] | None = None, overrides: dict | None = None,
           log_level: str = "ERROR") -> list[SourceResult]:
     """Crawl the sources concurrently; returns each source's run status from the store."""
-    from aggregator import gcpolicy
-    from crawlers.handoff import warm_worker
+    from aggregator import cpus, gcpolicy
+    from crawlers.handoff import warm_worker, worker_enabled
     from crawlers.loader import ConfigSpiderLoader
 
     ids = source_ids or [s.id for s in config.sources]
     settings = crawl_settings(config, db_url, overrides, log_level)
+    pinned = cpus.pin_crawl() if settings.getbool("PIN_CPUS") and worker_enabled(settings) else None
+    if pinned:  # this thread now, and the store worker on the other CPUs (crawlers/handoff.py)
+        settings.set("STORE_WORKER_CPUS", sorted(pinned[1]), priority="cmdline")
     warm_worker(settings)  # the store worker starts up (crawlers/handoff.py) while Scrapy does
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level)
@@ -61,7 +65,11 @@ def crawl(config: Config, db_url: str, source_ids: list[str] | None = None, over
     for sid in ids:
         process.crawl(loader.load(sid))  # (the first installs Scrapy's reactor)
     gcpolicy.settle(gcpolicy.CRAWL)
-    process.start()
+    try:
+        process.start()
+    finally:
+        if pinned:
+            cpus.restore(pinned[0])  # publishing and serving afterwards may use every CPU again
     runs = Store(db_url).last_runs()
     results = []
     for sid in ids:

@@ -78,8 +78,8 @@ class Server:
             self.proc.kill()
 
 
-def write_config(path: Path, port: int, spec: MirrorSpec, themes_from: Path) -> None:
-    """A museumfeeds config: the real themes, one listing source per mirror section."""
+def write_config(path: Path, port: int, spec: MirrorSpec, themes_from: Path, pin_cpus: bool = False) -> None:
+    """A museumfeeds config: the real themes, one listing source per mirror section (`crawl.pin_cpus` as given)."""
     themes = yaml.safe_load(themes_from.read_text(encoding="utf-8"))["themes"]
     sources = []
     for section in range(spec.sections):
@@ -91,7 +91,7 @@ def write_config(path: Path, port: int, spec: MirrorSpec, themes_from: Path) -> 
             "list": dict(LIST_SELECTORS), "next_page": NEXT_PAGE, "max_pages": spec.pages_in(section),
             "follow": False, "date_order": "MDY" if lang == "en" else "DMY",
         })
-    data = {"store": {"url": "sqlite:///unused.db"}, "crawl": {"timeout": 30}, "themes": themes,
+    data = {"store": {"url": "sqlite:///unused.db"}, "crawl": {"timeout": 30, "pin_cpus": pin_cpus}, "themes": themes,
             "sources": sources}
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
@@ -121,6 +121,8 @@ def run_once(mode: str, n: int, args, config: Path, server: Server, runs_dir: Pa
            "--stats", str(stats), "--result", str(result)]
     if args.crawler_cpu is not None:
         cmd += ["--cpu", str(args.crawler_cpu)]
+    elif args.pin_cpus == "on" and mode in ("bare", "items"):  # as crawl.pin_cpus pins the full crawl's process
+        cmd += ["--cpu", str(min(os.sched_getaffinity(0)))]
     if mode in ("bare", "items") and args.bare_per_source:
         cmd.append("--bare-per-source")
     if profile:
@@ -222,6 +224,10 @@ def main() -> None:
     ap.add_argument("--crawler-cpu", type=int, default=-1,
                     help="CPU the crawl processes are pinned to (default -1: not pinned, so work the pipeline "
                          "moves into another process may use the other core)")
+    ap.add_argument("--pin-cpus", choices=("on", "off"), default="on",
+                    help="on (default): the generated config sets crawl.pin_cpus, so the full crawl's Scrapy process "
+                         "runs on the lowest CPU and its store worker on the others, and the bare spider's process "
+                         "is pinned to that same CPU; off: the kernel places them")
     ap.add_argument("--bare-per-source", action="store_true",
                     help="run the bare spider as one crawler per section, as crawl() runs one per source")
     ap.add_argument("--modes", default="full,bare",
@@ -255,10 +261,11 @@ def main() -> None:
           f"{manifest['bytes'] / spec.pages / 1024:.1f} KB/page avg ({time.monotonic() - t0:.1f} s)")
     server = Server(out / "mirror", args.server, args.server_cpu)
     pin = (f"server pinned to CPU {args.server_cpu}" if args.server_cpu is not None else "server not pinned") + \
-        (f", crawler to CPU {args.crawler_cpu}" if args.crawler_cpu is not None else ", crawler not pinned")
+        (f", crawler to CPU {args.crawler_cpu}" if args.crawler_cpu is not None else
+         ", crawl.pin_cpus on" if args.pin_cpus == "on" else ", crawler not pinned")
     print(f"server: {args.server} on 127.0.0.1:{server.port} ({pin}); Python {sys.version.split()[0]}")
     config = out / "bench-config.yaml"
-    write_config(config, server.port, spec, args.themes_from)
+    write_config(config, server.port, spec, args.themes_from, args.pin_cpus == "on")
     runs: list[dict] = []
     try:
         n = 0
@@ -284,7 +291,7 @@ def main() -> None:
         ok = all(not check(r, spec) for r in runs)
         print(f"  sanity: {'every run fetched all pages; every full run stored pages x 20 items' if ok else 'FAILED'}")
         summary = {"pages": spec.pages, "sections": spec.sections, "server": args.server,
-                   "server_cpu": args.server_cpu, "crawler_cpu": args.crawler_cpu,
+                   "server_cpu": args.server_cpu, "crawler_cpu": args.crawler_cpu, "pin_cpus": args.pin_cpus,
                    **{f"{mode}_ppm": xs for mode, xs in ppm.items()}, "full_median": med(full),
                    "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
                    "runs": [{k: v for k, v in r.items() if k != "stderr"} for r in runs]}

@@ -18,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import defer
 
 from aggregator import worker as worker_main
+from aggregator.cpus import pin
 from aggregator.store import Incoming
 from crawlers.balance import Balance
 from crawlers.items import Teaser, TeaserBatch
@@ -40,7 +41,7 @@ class Worker:
     """The child process (spawned, never forked) and two pipes: a sender thread writes batches, a reader thread
     hands each answer to `call` (the reactor's callFromThread) so the reactor never blocks on the child."""
 
-    def __init__(self, call):
+    def __init__(self, call, cpus=None):
         self.call = call
         ctx = multiprocessing.get_context("spawn")
         child_in, self.to_child = ctx.Pipe(duplex=False)
@@ -48,6 +49,8 @@ class Worker:
         self.process = ctx.Process(target=worker_main.main, args=(child_in, child_out), name="store-worker")
         with signals_ignored():  # inherited through exec: the child ignores them from its first instruction
             self.process.start()
+        if cpus:  # crawl.pin_cpus: the CPUs the crawl process left it (aggregator/cpus.py)
+            pin(self.process.pid, cpus)
         child_in.close()
         child_out.close()
         self.pending: dict[int, tuple[defer.Deferred, int]] = {}
@@ -153,7 +156,7 @@ def warm_worker(settings) -> None:
     one: its spawn, imports, language model, themes and the store's schema check (about 1.5 s of its own core)
     then overlap the crawl process's start-up instead of the first second of crawling."""
     if worker_enabled(settings):
-        started_worker().warm({k: settings.get(k) for k in SETTINGS})
+        started_worker(settings.getlist("STORE_WORKER_CPUS")).warm({k: settings.get(k) for k in SETTINGS})
 
 
 def on_reactor(f, *args) -> None:
@@ -171,11 +174,12 @@ _worker: Worker | None = None
 _hooked: Worker | None = None  # the worker whose close is tied to the reactor's shutdown
 
 
-def started_worker() -> Worker:
-    """The one worker of this process, started on first use and closed at exit; needs no reactor."""
+def started_worker(cpus=None) -> Worker:
+    """The one worker of this process, started on first use (on these CPUs, if given) and closed at exit; needs no
+    reactor."""
     global _worker
     if _worker is None or _worker.closing:
-        _worker = Worker(on_reactor)
+        _worker = Worker(on_reactor, [int(c) for c in cpus or ()])
         atexit.register(_worker.close)
     return _worker
 
