@@ -7,8 +7,9 @@
    teasers each, split into `--sections` independent paginated listings (bench/mirror.py).
 2. Serves it on 127.0.0.1 from a separate process (bench/server.py), pinned to its own CPU.
 3. Alternates full / bare / full / bare ... (`--rounds` pairs), each crawl in a fresh process (bench/runner.py),
-   with `crawl.pin_cpus` (`--pin-cpus on`): Scrapy's process on the lowest CPU, the full crawl's store worker on the others: `full` is aggregator.crawl.crawl() over a generated config with one source per
-   section (the themes copied from config.yaml) and a fresh SQLite file; `bare` (bench/bare_spider.py) only
+   with `crawl.pin_cpus` (`--pin-cpus on`: Scrapy's process on the lowest CPU, the full crawl's store worker on
+   the others). `full` is aggregator.crawl.crawl() over a generated config with one source per section (the
+   themes copied from config.yaml) and a fresh SQLite file; `bare` (bench/bare_spider.py) only
    follows the same pager links from the same start URLs. Both get the same Scrapy settings.
 4. Prints pages per minute of each run (listing pages fetched / crawl window, from Scrapy's own stats), the
    medians and their ratio full/bare, and checks that every full run stored pages x 20 items.
