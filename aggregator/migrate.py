@@ -14,8 +14,9 @@ NEW_COLUMNS = {"cluster_id": "INTEGER", "lead": "BOOLEAN NOT NULL DEFAULT TRUE",
                "alternates": "JSON", "title_key": "VARCHAR(40) NOT NULL DEFAULT ''"}
 CHUNK = 2000
 # ix_items_source_title was replaced by ix_items_rekey (with the date), which was replaced by ix_items_rekey_dated
-# (the date before the title: a batch's inserts land side by side instead of at random title hashes)
-RETIRED_INDEXES = ("ix_items_source_title", "ix_items_rekey")
+# (the date before the title: a batch's inserts land side by side instead of at random title hashes);
+# ix_items_cluster (cluster_id) by ix_items_cluster_when (cluster_id and the date)
+RETIRED_INDEXES = ("ix_items_source_title", "ix_items_rekey", "ix_items_cluster")
 
 
 def ensure_indexes(engine: Engine) -> None:

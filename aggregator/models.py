@@ -36,7 +36,6 @@ class Item(Base):
     # Feeds read the newest N items overall or of one source: each is one index range scan.
     __table_args__ = (Index("ix_items_sort", "sort_date", "id"),
                       Index("ix_items_source_sort", "source_id", "sort_date", "id"),
-                      Index("ix_items_cluster", "cluster_id"),
                       Index("ix_items_rekey_dated", "source_id", "published", "title_key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,6 +71,9 @@ class Item(Base):
 # Story clustering reads the items published near a new one (clusters.window): an expression index, which
 # SQLite (3.9+) and PostgreSQL both use for this same expression.
 Index("ix_items_when", func.coalesce(Item.published, Item.first_seen))
+# A story's members by story and date: clustering reads the members of the stories it meets that lie outside the
+# days it holds (clusters.load_stories), and the date is tested in the index before any row is read (about 3x).
+Index("ix_items_cluster_when", Item.cluster_id, func.coalesce(Item.published, Item.first_seen))
 
 
 class ItemTheme(Base):
