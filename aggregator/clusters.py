@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import bindparam, func, not_, select, true, update
 from sqlalchemy.orm import Session
@@ -154,14 +155,20 @@ def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: l
         if m.cluster_id in cluster_ids:
             in_pool[m.cluster_id].append(m)
     outside: dict[int, list[tuple]] = defaultdict(list)
-    conn, c = s.connection(), ITEMS.c
-    beyond = not_(window.within(spans)) if spans else true()
+    conn, bounds = s.connection(), window.span_values(spans)
     for part in chunks(sorted(cluster_ids)):
-        rows = conn.execute(select(c.cluster_id, c.source_id, c.fingerprint, c.id, c.source_priority, c.lead)
-                            .where(c.cluster_id.in_(in_list()), beyond), {"ids": part})
-        for cid, *row in rows:
+        for cid, *row in conn.execute(outside_query(len(spans)), {"ids": part, **bounds}).all():
             outside[cid].append(row)
     return Stories(in_pool, outside)
+
+
+@lru_cache(maxsize=64)
+def outside_query(count: int):
+    """The members of some stories (`ids`) dated outside `count` spans of days (`window.span_values`)."""
+    c = ITEMS.c
+    beyond = not_(window.within(count)) if count else true()
+    return select(c.cluster_id, c.source_id, c.fingerprint, c.id, c.source_priority, c.lead) \
+        .where(c.cluster_id.in_(in_list()), beyond)
 
 
 def choose(me: Member, versions: list[Member], candidates: Iterable[tuple[float, Member]], stories: Stories,

@@ -3,10 +3,11 @@ between batches on SQLite while no other connection has written (PRAGMA data_ver
 from __future__ import annotations
 
 import bisect
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
@@ -28,9 +29,19 @@ def day_spans(whens: list[datetime], days: int) -> list[tuple[int, int]]:
     return runs(sorted({d for c in centres for d in range(c - days - 1, c + days + 2)}))
 
 
-def within(spans: list[tuple[int, int]]):
-    """SQL: the item's date falls on one of these days."""
-    return or_(*(and_(WHEN >= EPOCH + timedelta(days=a), WHEN < EPOCH + timedelta(days=b + 1)) for a, b in spans))
+@lru_cache(maxsize=64)
+def within(count: int):
+    """SQL: the item's date falls on one of `count` spans of days, bound at execution as `span_values` gives them
+    (one expression, and so one compiled statement, per count: building and compiling it was 0.5-1 ms a batch)."""
+    return or_(*(and_(WHEN >= bindparam(f"lo{k}"), WHEN < bindparam(f"hi{k}")) for k in range(count)))
+
+
+def span_values(spans: list[tuple[int, int]]) -> dict[str, datetime]:
+    """The bound values of `within(len(spans))`: each span's first moment and the moment after it."""
+    out = {}
+    for k, (a, b) in enumerate(spans):
+        out[f"lo{k}"], out[f"hi{k}"] = EPOCH + timedelta(days=a), EPOCH + timedelta(days=b + 1)
+    return out
 
 
 class Window:
@@ -62,7 +73,8 @@ class Window:
             for d in range(a, b + 1):
                 self.days[d] = []
         load = dedup.load_fingerprint
-        for i, source, cluster, fp, when, priority, lead in conn.execute(select(*COLUMNS).where(within(spans))):
+        rows = conn.execute(select(*COLUMNS).where(within(len(spans))), span_values(spans))
+        for i, source, cluster, fp, when, priority, lead in rows:
             if i not in exclude:
                 self.put(Member(i, source, cluster, load(fp), when, "", [], fp, priority, lead))
 
