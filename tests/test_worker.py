@@ -168,3 +168,44 @@ def test_worker_answers_before_the_reactor_exists_are_handled_directly(monkeypat
     handoff.on_reactor(calls.append, "died")
     assert calls == ["died"]
     assert "twisted.internet.reactor" not in sys.modules
+
+
+def test_batches_of_one_spider_stored_together_count_as_stored_one_by_one(worker_settings):
+    """Chain.run_many: three batches, the third repeating an item of the first. The same counts per batch total
+    and the same rows as three separate runs; the repeated item is a sighting (seen), not a second row."""
+    from aggregator.worker import Chain
+
+    items = teasers(12)
+    batches = [items[:5], items[5:10], [items[2]] + items[10:]]
+    merged = Chain(worker_settings).run_many(batches)
+    other = dict(worker_settings, MUSEUMFEEDS_DB=worker_settings["MUSEUMFEEDS_DB"].replace(".db", "-2.db"))
+    chain = Chain(other)
+    single = [chain.run(b) for b in batches]
+    total = lambda rs, k: sum(r["incs"].get(k, 0) for r in rs)  # noqa: E731
+    for key in ("museumfeeds/items_new", "museumfeeds/items_seen", "museumfeeds/items_stored"):
+        assert total(merged, key) == total(single, key), key
+    assert total(merged, "museumfeeds/items_new") == 12 and total(merged, "museumfeeds/items_seen") == 13
+    assert all("museumfeeds/items_new" in r["incs"] and r["cpu"]["store"] >= 0 for r in merged)
+    assert stable_rows(worker_settings["MUSEUMFEEDS_DB"]).keys() == stable_rows(other["MUSEUMFEEDS_DB"]).keys()
+    assert Store(worker_settings["MUSEUMFEEDS_DB"]).count() == 12
+
+
+def msg(batch_id, key, n=200, last=False):
+    return (batch_id, key, {}, [None] * n, last)
+
+
+@pytest.mark.parametrize(("queue", "room", "taken_ids", "left_ids"), [
+    ([msg(1, "a"), msg(2, "b"), msg(3, "a")], 800, [1, 3], [2]),  # other spiders keep their places
+    ([msg(1, "a"), msg(2, "a"), msg(3, "a")], 400, [1, 2], [3]),  # no more than `room` items
+    ([msg(1, "a", 500), msg(2, "a", 100)], 400, [], [1, 2]),  # a later batch never before an earlier one
+    ([msg(1, "a", last=True), msg(2, "a")], 800, [1], [2]),  # nothing after a spider's last batch
+    ([msg(None, "a", 0), msg(1, "a")], 800, [1], [None]),  # a warm-up is not a batch
+])
+def test_taken_merges_a_spiders_queued_batches_in_order(queue, room, taken_ids, left_ids):
+    from collections import deque
+
+    from aggregator.worker import taken
+
+    q = deque(queue)
+    assert [batch_id for batch_id, _, _ in taken(q, "a", room)] == taken_ids
+    assert [m[0] for m in q] == left_ids
