@@ -3,8 +3,8 @@ between batches on SQLite while no other connection has written (PRAGMA data_ver
 from __future__ import annotations
 
 import bisect
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, func, or_, select, text

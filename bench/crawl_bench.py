@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
+from aggregator import cpus  # noqa: E402
 from bench.mirror import LIST_SELECTORS, NEXT_PAGE, TEASERS_PER_PAGE, MirrorSpec, generate, section_lang  # noqa: E402
 
 PY = sys.executable
@@ -122,8 +123,8 @@ def run_once(mode: str, n: int, args, config: Path, server: Server, runs_dir: Pa
            "--stats", str(stats), "--result", str(result)]
     if args.crawler_cpu is not None:
         cmd += ["--cpu", str(args.crawler_cpu)]
-    elif args.pin_cpus == "on" and mode in ("bare", "items"):  # as crawl.pin_cpus pins the full crawl's process
-        cmd += ["--cpu", str(min(os.sched_getaffinity(0)))]
+    elif args.pin_cpus == "on" and mode in ("bare", "items") and (split := cpus.split(os.sched_getaffinity(0))):
+        cmd += ["--cpu", str(min(split[0]))]  # the CPU crawl.pin_cpus gives the full crawl's Scrapy process
     if mode in ("bare", "items") and args.bare_per_source:
         cmd.append("--bare-per-source")
     if profile:
@@ -241,9 +242,9 @@ def main() -> None:
     ap.add_argument("--keep-db", action="store_true",
                     help="keep each full run's SQLite store and HTTP cache (in bench/out/runs/NN-full/)")
     args = ap.parse_args()
-    cpus = os.sched_getaffinity(0)
-    args.crawler_cpu = args.crawler_cpu if args.crawler_cpu in cpus else None
-    args.server_cpu = args.server_cpu if args.server_cpu in cpus and len(cpus) > 1 else None
+    allowed = os.sched_getaffinity(0)
+    args.crawler_cpu = args.crawler_cpu if args.crawler_cpu in allowed else None
+    args.server_cpu = args.server_cpu if args.server_cpu in allowed and len(allowed) > 1 else None
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not modes or set(modes) - {"full", "extract", "bare", "items"}:
         ap.error("--modes takes full, extract, bare and/or items")
