@@ -171,6 +171,7 @@ def on_reactor(f, *args) -> None:
 
 
 _worker: Worker | None = None
+_opened = itertools.count()  # HandoffPipelines opened in this process: each one's place in the stagger
 _hooked: Worker | None = None  # the worker whose close is tied to the reactor's shutdown
 
 
@@ -196,8 +197,16 @@ def shared_worker() -> Worker:
     return worker
 
 
+def staggered(index: int, size: int) -> int:
+    """The first batch size of the index-th spider opened: spiders crawling at one pace would otherwise all flush
+    at the same page, and the worker would get its work in bursts, idle between them while this process prepares
+    what it could not take (golden-ratio offsets spread any number of spiders evenly over one batch)."""
+    return size - int(size * (index * 0.6180339887 % 1))
+
+
 class HandoffPipeline:
-    """Buffers a spider's teasers and hands them to the worker in batches of STORE_BATCH_SIZE: as they are while
+    """Buffers a spider's teasers and hands them to the worker in batches of STORE_BATCH_SIZE (the first one
+    shorter, by the spider's place in `staggered`): as they are while
     the worker's queued work is short (it has CPU to spare), else normalised and tagged here first (the crawl
     process does that share: crawlers/balance.py). close_spider's Deferred fires once the worker has stored and
     acknowledged all of this spider's items, with their counts in the crawler's stats."""
@@ -211,6 +220,7 @@ class HandoffPipeline:
         self.normalize = NormalizePipeline.for_settings(crawler.settings, crawler.stats)
         self.tagger = TagPipeline.for_settings(crawler.settings)
         self.buffer: list[Teaser] = []
+        self.next_size = self.batch_size
         self.waiting: list[defer.Deferred] = []
         self.key = ""
 
@@ -223,11 +233,13 @@ class HandoffPipeline:
     def open_spider(self, spider=None) -> None:
         shared_worker()  # started (and warming up) while the first pages download
         self.key = f"{getattr(spider, 'name', 'spider')}#{id(self)}"
+        self.next_size = staggered(next(_opened), self.batch_size)
 
     def process_item(self, item: TeaserBatch) -> TeaserBatch:
         self.buffer.extend(item.teasers)
-        while len(self.buffer) >= self.batch_size:  # STORE_BATCH_SIZE teasers a batch, as in-process
-            self.flush(last=False, size=self.batch_size)
+        while len(self.buffer) >= self.next_size:  # STORE_BATCH_SIZE teasers a batch, as in-process
+            self.flush(last=False, size=self.next_size)
+            self.next_size = self.batch_size
         return item
 
     def flush(self, last: bool, size: int | None = None) -> None:

@@ -140,6 +140,43 @@ def test_handoff_normalises_here_only_when_the_worker_is_behind(monkeypatch, bac
     assert crawler.stats.get_value("museumfeeds/normalised_in_crawl") == (1 if raw else 4)
 
 
+@pytest.mark.parametrize("size, spiders", [(200, 8), (200, 3), (3, 2), (1, 5)])
+def test_staggered_first_batches_spread_the_spiders_over_one_batch(size, spiders):
+    """Spiders at one pace flush at different pages: first batch sizes distinct (as far as `size` allows),
+    within 1..size, the first spider's a whole batch, and no two neighbours (as offsets in a batch's cycle)
+    further apart than half a batch."""
+    from crawlers.handoff import staggered
+
+    firsts = [staggered(k, size) for k in range(spiders)]
+    assert firsts[0] == size and all(1 <= f <= size for f in firsts)
+    assert len(set(firsts)) == min(size, spiders)
+    offsets = sorted(f % size for f in firsts) + [size]
+    assert max(b - a for a, b in zip(offsets, offsets[1:])) <= (size + 1) // 2
+
+
+def test_handoff_staggers_only_each_spiders_first_batch(monkeypatch):
+    import itertools
+
+    from crawlers import handoff
+
+    worker = FakeWorker(0)
+    monkeypatch.setattr(handoff, "shared_worker", lambda: worker)
+    monkeypatch.setattr(handoff, "_opened", itertools.count())
+    pipelines = []
+    for _ in range(2):
+        crawler = get_crawler(settings_dict={"STORE_WORKER": True, "STORE_BATCH_SIZE": 4,
+                                             "MUSEUMFEEDS_CONFIG": "config.yaml"})
+        pipelines.append(handoff.HandoffPipeline.from_crawler(crawler))
+        pipelines[-1].open_spider()
+    for n, pipeline in enumerate(pipelines):
+        worker.sent.clear()
+        pipeline.process_item(TeaserBatch("icom-news", [
+            teaser(f"Webinar {n} {k}", f"https://icom.museum/en/news/{n}-{k}/") for k in range(9)]))
+        first = handoff.staggered(n, 4)
+        assert [len(items) for items, _ in worker.sent] == [first, 4] and len(pipeline.buffer) == 9 - first - 4
+    assert handoff.staggered(1, 4) != 4  # the second spider's cycle is offset
+
+
 def test_spider_knows_only_what_was_stored_before_its_run(tmp_path):
     """With a store that was empty when the spider was made (a first crawl), no page is looked up: an item stored
     meanwhile by this run is not "known" (so it cannot stop the pagination); a spider made later knows it."""
