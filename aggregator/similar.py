@@ -1,5 +1,6 @@
-"""Text similarity of many fingerprints at once: Dice scores from sparse feature-matrix products (scipy), and a
-batch's candidates for clustering (the stored and batch items alike enough for their distance in days)."""
+"""Text similarity of many fingerprints at once: Dice scores of a group of new items against the stored items of
+its days, dense, from one sparse-times-dense product (scipy), and a batch's candidates for clustering (the stored
+and batch items alike enough for their distance in days)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -43,36 +44,65 @@ class Vocabulary:
             self.rows[text] = found
         return found
 
-    def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """One 0/1 row per fingerprint (as wide as the vocabulary is now: numbering more columns afterwards does
-        not change a product with a narrower matrix, see `dice_pairs`)."""
+    def rows_of(self, texts: Sequence[str]) -> Rows:
+        """The feature columns of these stored fingerprints, one row each."""
         rows = list(map(self.rows.get, texts))  # remembered ones without a call each, then the others
         for k in [k for k, r in enumerate(rows) if r is None]:
             rows[k] = self.row(texts[k])
-        sizes = np.fromiter(map(len, rows), np.int64, len(rows))
-        indptr = np.concatenate(([0], np.cumsum(sizes)))
-        indices = np.concatenate(rows) if rows else np.empty(0, np.int32)
-        shape = (len(rows), len(self.columns))
-        return sparse.csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=shape)
+        indptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(np.fromiter(map(len, rows), np.int64, len(rows)), out=indptr[1:])
+        return Rows(indptr, np.concatenate(rows) if rows else np.empty(0, np.int32), len(self.columns))
 
 
-def dice(a: sparse.csr_matrix, b: sparse.csr_matrix, least: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row of a, row of b, Dice score) of every pair of rows scoring at least `least` (as dedup.similarity)."""
-    width = max(a.shape[1], b.shape[1])
-    a, b = (m if m.shape[1] == width else sparse.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
-            for m in (a, b))
-    shared = a @ b.T  # CSR, rows in order: the pairs as tocoo() lists them, without its copy
-    rows = np.repeat(np.arange(shared.shape[0]), np.diff(shared.indptr))
-    sizes_a, sizes_b = np.diff(a.indptr), np.diff(b.indptr)
-    score = 2 * shared.data / (sizes_a[rows] + sizes_b[shared.indices])
-    keep = score >= least - SLACK
-    return rows[keep], shared.indices[keep].astype(np.int64), score[keep]
+class Rows:
+    """Fingerprints as CSR arrays: row k's columns are `indices[indptr[k]:indptr[k + 1]]`."""
+
+    __slots__ = ("indptr", "indices", "width")
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, width: int):
+        self.indptr, self.indices, self.width = indptr, indices, width  # width: more than any column
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def take(self, lo: int, hi: int) -> Rows:
+        """Rows lo to hi - 1."""
+        start, end = self.indptr[lo], self.indptr[hi]
+        return Rows(self.indptr[lo:hi + 1] - start, self.indices[start:end], self.width)
+
+
+def shared(x: Rows, y: Rows) -> np.ndarray:
+    """How many columns each pair of rows shares, as a dense len(y) x len(x) array (exact small integers):
+    y's rows, as a sparse matrix over the columns x uses, times x's rows as dense 0/1 columns."""
+    cols, inverse = np.unique(x.indices, return_inverse=True)
+    marks = np.zeros((len(cols) + 1, len(x)))  # a last, empty row for the columns x does not use
+    marks[inverse, np.repeat(np.arange(len(x)), x.sizes())] = 1
+    at = np.full(max(x.width, y.width), len(cols), np.int32)  # column -> its row of marks
+    at[cols] = np.arange(len(cols))
+    ys = sparse.csr_matrix((np.ones(len(y.indices)), at[y.indices], y.indptr), shape=(len(y), len(cols) + 1))
+    return ys @ marks
+
+
+def dice(x: Rows, y: Rows) -> np.ndarray:
+    """The Dice score of every pair of rows (as dedup.similarity; 0 for a pair sharing nothing), dense
+    len(y) x len(x)."""
+    return 2 * shared(x, y) / np.maximum(y.sizes()[:, None] + x.sizes()[None, :], 1)
+
+
+def alike(x: Rows, y: Rows, least: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row of x, row of y, score) of every pair of rows that share a feature and score at least `least`."""
+    score = dice(x, y)
+    cols, rows = np.nonzero(score >= max(least, np.finfo(float).tiny))  # 0 < any score of a pair that shares
+    return rows, cols, score[cols, rows]
 
 
 def dice_pairs(vocab: Vocabulary, new: Sequence[str], others: Sequence[str],
                least: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`dice` of two lists of stored fingerprints (either may be empty)."""
-    return dice(vocab.matrix(new), vocab.matrix(others), least)
+    """`alike` of two lists of stored fingerprints (either may be empty), within SLACK."""
+    return alike(vocab.rows_of(new), vocab.rows_of(others), least - SLACK)
 
 
 VOCABULARY = Vocabulary()
@@ -80,6 +110,7 @@ VOCABULARY = Vocabulary()
 
 GROUP_DAYS = 16  # new items scored together span at most this: a batch spanning months is not scored against
 # every stored item of those months, only against those of each group's window
+GROUP_ITEMS = 256  # and are at most this many (the scores of a group are dense: pool items x group items)
 
 
 def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> PerItem:
@@ -92,19 +123,23 @@ def candidates(mine: list[Member], pool: list[Member], settings: Dedup) -> PerIt
     others = pool + mine  # the pool by date (as Window.pool gives it), then the batch
     times = np.array([m.t for m in others])
     t_pool, t_new, n = times[:len(pool)], times[len(pool):], len(pool)
-    a, b = VOCABULARY.matrix([m.text for m in mine]), VOCABULARY.matrix([m.text for m in others[:n]])
+    order = np.argsort(t_new, kind="stable")  # the batch by date, so that each group is a run of its rows
+    t_new = t_new[order]
+    a, b = VOCABULARY.rows_of([mine[k].text for k in order.tolist()]), VOCABULARY.rows_of([m.text for m in pool])
     reach, found = (settings.window_days + 1) * 86400, []
-    for group in date_groups(t_new, GROUP_DAYS * 86400):
-        lo, hi = t_new[group[0]] - reach, t_new[group[-1]] + reach
+    for start, end in date_groups(t_new, GROUP_DAYS * 86400, GROUP_ITEMS):
+        lo, hi = t_new[start] - reach, t_new[end - 1] + reach
         first, last = np.searchsorted(t_pool, lo, side="left"), np.searchsorted(t_pool, hi, side="right")
-        rows, cols, scores = scored(a[group], b[first:last], t_new[group], t_pool[first:last], settings)
-        found.append((group[rows], first + cols, scores))
+        group, group_t = a.take(start, end), t_new[start:end]
+        rows, cols, scores = scored(group, b.take(first, last), group_t, t_pool[first:last], settings)
+        found.append((order[start + rows], first + cols, scores))
         if single:
             continue
-        peers = np.flatnonzero((t_new >= lo) & (t_new <= hi))
-        rows, cols, scores = scored(a[group], a[peers], t_new[group], t_new[peers], settings)
-        earlier = peers[cols] < group[rows]  # items earlier in the batch (their stories are made before this one's)
-        found.append((group[rows][earlier], n + peers[cols][earlier], scores[earlier]))
+        first, last = np.searchsorted(t_new, lo, side="left"), np.searchsorted(t_new, hi, side="right")
+        rows, cols, scores = scored(group, a.take(first, last), group_t, t_new[first:last], settings)
+        new_at, peer_at = order[start + rows], order[first + cols]
+        earlier = peer_at < new_at  # items earlier in the batch (their stories are made before this one's)
+        found.append((new_at[earlier], n + peer_at[earlier], scores[earlier]))
     new_at, other_at, score = (np.concatenate(parts) for parts in zip(*found))
     if not single:
         sources = {sid: k for k, sid in enumerate({m.source_id for m in others})}
@@ -157,20 +192,21 @@ def per_item(n: int, new_at: np.ndarray, other_at: np.ndarray, score: np.ndarray
     return out
 
 
-def date_groups(times: np.ndarray, span: float) -> list[np.ndarray]:
-    """Indexes of `times` in groups of consecutive dates, each spanning at most `span`."""
-    order = np.argsort(times, kind="stable")
+def date_groups(times: np.ndarray, span: float, most: int) -> list[tuple[int, int]]:
+    """Runs [start, end) of sorted `times`, each spanning at most `span` and holding at most `most`."""
+    times = times.tolist()
     groups, start = [], 0
-    for k in range(1, len(order) + 1):
-        if k == len(order) or times[order[k]] - times[order[start]] > span:
-            groups.append(order[start:k])
+    for k in range(1, len(times) + 1):
+        if k == len(times) or times[k] - times[start] > span or k - start == most:
+            groups.append((start, k))
             start = k
     return groups
 
 
-def scored(a, b, t_a: np.ndarray, t_b: np.ndarray, settings: Dedup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row of a, row of b, score) of the pairs alike enough for their distance in days."""
-    rows, cols, scores = dice(a, b, settings.threshold)
-    gap = np.abs(t_a[rows] - t_b[cols]) // 86400
+def scored(x: Rows, y: Rows, t_x: np.ndarray, t_y: np.ndarray,
+           settings: Dedup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row of x, row of y, score) of the pairs alike enough for their distance in days."""
+    rows, cols, scores = alike(x, y, settings.threshold - SLACK)
+    gap = np.abs(t_x[rows] - t_y[cols]) // 86400
     keep = (gap <= settings.window_days) & (scores >= settings.threshold + settings.per_day * gap - SLACK)
     return rows[keep], cols[keep], scores[keep]

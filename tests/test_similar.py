@@ -54,3 +54,32 @@ def test_per_item_lists_each_new_items_pairs_best_first_then_by_id():
     out = per_item(3, new_at, other_at, score, others)
     assert [[(s, m.id) for s, m in pairs] for pairs in out] == [[(0.4, 40), (0.3, 10)],
                                                                 [(0.9, 40), (0.5, 20), (0.5, 30)], []]
+
+
+def test_candidates_do_not_depend_on_how_the_batch_is_grouped(monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from aggregator import similar
+    from aggregator.clusters import Member
+    from aggregator.config import Dedup
+
+    rng = random.Random(7)
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+    def members(n: int, first_id: int) -> list[Member]:
+        out = []
+        for k, fp in enumerate(random_fps(rng, n)):
+            when = start + timedelta(days=rng.randint(0, 40), hours=rng.randint(0, 23))
+            out.append(Member(first_id + k, f"s{rng.randint(0, 3)}", None, fp, when, "", [], fp.dump()))
+        return out
+
+    pool, mine = sorted(members(120, 1), key=lambda m: m.t), members(60, 1000)
+
+    def listed() -> list:
+        return [[(score, m.id) for score, m in ranked] for ranked in similar.candidates(mine, pool, Dedup())]
+
+    whole = listed()
+    assert sum(map(len, whole)) > 50
+    monkeypatch.setattr(similar, "GROUP_DAYS", 2)
+    monkeypatch.setattr(similar, "GROUP_ITEMS", 3)
+    assert listed() == whole
