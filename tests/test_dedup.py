@@ -157,13 +157,15 @@ def test_ascii_words_are_the_words_of_ascii_text():
     assert ASCII_WORD.findall(text) == WORD.findall(text)
 
 
-def test_fold_of_latin_text_strips_exactly_the_combining_marks():
-    """fold()'s fast path for Latin text deletes what unicodedata.combining() marks, no more and no less."""
+def test_fold_strips_exactly_the_combining_marks():
+    """fold() deletes what unicodedata.combining() marks, no more and no less: every character of the Basic
+    Multilingual Plane (one regex) and astral ones (str.translate), alone and next to an astral one."""
     import unicodedata
 
     from aggregator.dedup import fold
 
-    for code in range(0x80, 0x370):
-        text = f"a{chr(code)}b\u00e9"
-        want = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-        assert fold(text) == want, hex(code)
+    astral = [0x1D165, 0x1E944, 0x1F600, 0x20000, 0xE0100, 0x10FFFF]
+    for code in [*range(0x80, 0x10000), *astral]:
+        for text in (f"a{chr(code)}b\u00e9", f"\U0001d165{chr(code)}\u0301"):
+            want = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+            assert fold(text) == want, hex(code)
