@@ -216,7 +216,7 @@ class HandoffPipeline:
 
         self.crawler = crawler
         self.settings = {k: crawler.settings.get(k) for k in SETTINGS}
-        self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
+        self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 200))  # 0 or less: one item a batch
         self.normalize = NormalizePipeline.for_settings(crawler.settings, crawler.stats)
         self.tagger = TagPipeline.for_settings(crawler.settings)
         self.buffer: list[Teaser] = []

@@ -177,6 +177,24 @@ def test_handoff_staggers_only_each_spiders_first_batch(monkeypatch):
     assert handoff.staggered(1, 4) != 4  # the second spider's cycle is offset
 
 
+@pytest.mark.parametrize("size", [0, -5])
+def test_batch_size_below_one_means_one_item_a_batch(monkeypatch, tmp_path, size):
+    """STORE_BATCH_SIZE 0 (or less) must not loop forever flushing empty batches: one teaser a batch."""
+    from crawlers import handoff
+    from crawlers.pipelines import StorePipeline
+
+    worker = FakeWorker(0)
+    monkeypatch.setattr(handoff, "shared_worker", lambda: worker)
+    settings = {"STORE_WORKER": True, "STORE_BATCH_SIZE": size, "MUSEUMFEEDS_CONFIG": "config.yaml"}
+    pipeline = handoff.HandoffPipeline.from_crawler(get_crawler(settings_dict=settings))
+    pipeline.process_item(TeaserBatch("icom-news", [
+        teaser(f"Webinar {k}", f"https://icom.museum/en/news/{k}/") for k in range(3)]))
+    assert [len(items) for items, _ in worker.sent] == [1, 1, 1] and pipeline.buffer == []
+    settings.update(STORE_WORKER=False, MUSEUMFEEDS_DB=f"sqlite:///{tmp_path}/store.db")
+    store = StorePipeline(get_crawler(settings_dict=settings))
+    assert store.batch_size == 1
+
+
 def test_spider_knows_only_what_was_stored_before_its_run(tmp_path):
     """With a store that was empty when the spider was made (a first crawl), no page is looked up: an item stored
     meanwhile by this run is not "known" (so it cannot stop the pagination); a spider made later knows it."""
