@@ -128,14 +128,29 @@ def separator(m: re.Match) -> str:
 
 def fingerprint(title: str, summary: str) -> Fingerprint:
     """Features of a title and plain-text summary: 4-letter prefixes of folded content words, and number tokens."""
-    text = f"{title} {summary}"
+    return text_fingerprint(folded_words(title) + folded_words(summary), f"{title} {summary}")
+
+
+def keys(title: str, summary: str) -> tuple[str, Fingerprint]:
+    """(title_key(title), fingerprint(title, summary)), the title folded once for both."""
+    words = folded_words(title)
+    return words_key(words), text_fingerprint(words + folded_words(summary), f"{title} {summary}")
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of fold(text). Those of `title summary` are those of the title then those of the summary: fold
+    keeps the space, a starter that neither case mapping (final sigma) nor normalisation looks across."""
     folded = fold(text)
-    feats = set(map(word_feature, (ASCII_WORD if folded.isascii() else WORD).findall(folded)))
+    return (ASCII_WORD if folded.isascii() else WORD).findall(folded)
+
+
+def text_fingerprint(words: list[str], text: str) -> Fingerprint:
+    """The fingerprint of a text from its folded words."""
+    feats = set(map(FEATURES.__getitem__, words))
     feats.discard(None)
     return Fingerprint(frozenset(feats), numbers(text))
 
 
-@lru_cache(maxsize=1 << 17)
 def word_feature(word: str) -> str | None:
     """The feature of one folded word (a number token or a folded prefix), or None for a short or function word."""
     if word.isdigit():
@@ -143,6 +158,21 @@ def word_feature(word: str) -> str | None:
     if len(word) >= 4 and word not in STOPWORDS:
         return cognate(word)[:PREFIX]
     return None
+
+
+class _Features(dict):
+    """word -> word_feature(word), filled as words are met and emptied when full: a dict look-up costs a third of
+    what an lru_cache hit does."""
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= FEATURES_LIMIT:
+            self.clear()
+        feature = self[word] = word_feature(word)
+        return feature
+
+
+FEATURES_LIMIT = 1 << 17
+FEATURES = _Features()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -153,7 +183,12 @@ def load_fingerprint(text: str | None) -> Fingerprint:
 
 def title_key(title: str) -> str:
     """Identity of a title whatever its case, accents and spacing (finds an item again after a URL key change)."""
-    return hashlib.sha1(" ".join(WORD.findall(fold(title))).encode()).hexdigest()
+    return words_key(folded_words(title))
+
+
+def words_key(words: list[str]) -> str:
+    """title_key of a title with these folded words."""
+    return hashlib.sha1(" ".join(words).encode()).hexdigest()
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:

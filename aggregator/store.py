@@ -73,8 +73,7 @@ class Incoming:
         text = "\x1f".join([self.title, self.summary_text, self.image or "",
                             self.published.isoformat() if self.published else ""])
         self.content_hash = hashlib.sha256(text.encode()).hexdigest()
-        self.title_key = dedup.title_key(self.title)
-        self.fingerprint = dedup.fingerprint(self.title, self.summary_text)
+        self.title_key, self.fingerprint = dedup.keys(self.title, self.summary_text)
 
     def outranks(self, item: Item) -> bool:
         """Whether this sighting may set the item's content: the higher-priority source (then the lower id) owns it."""

@@ -169,3 +169,20 @@ def test_fold_strips_exactly_the_combining_marks():
         for text in (f"a{chr(code)}b\u00e9", f"\U0001d165{chr(code)}\u0301"):
             want = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
             assert fold(text) == want, hex(code)
+
+
+@pytest.mark.parametrize("title, summary", [
+    ("Déclaration de l'ICOM", "ΟΔΟΣ ΣΟΦΙΑΣ 1,000"), ("ΟΔΟΣ", "Σ 2021 ΑΣ"), ("İstanbul ß", "\u0301a"), ("", ""),
+    ("Музей ёлки", "Й й 12 000"), ("a\u0308", ""), ("😀 café", "naïve ﬁ ½"), ("Ⅻ ＡＢＣ", "٣٤ 3.5"),
+])
+def test_keys_are_title_key_and_fingerprint(title, summary):
+    """keys() folds the title once for both: the same as title_key() and a fold of `title summary` together."""
+    import hashlib
+
+    from aggregator.dedup import WORD, Fingerprint, fold, keys, word_feature
+
+    text = f"{title} {summary}"
+    feats = frozenset(word_feature(w) for w in WORD.findall(fold(text))) - {None}
+    whole = Fingerprint(feats, numbers(text))
+    key = hashlib.sha1(" ".join(WORD.findall(fold(title))).encode()).hexdigest()
+    assert keys(title, summary) == (title_key(title), fingerprint(title, summary)) == (key, whole)
