@@ -1,4 +1,5 @@
-"""Bulk INSERTs sent to the driver as written: values converted by the columns' own bind processors, once per value."""
+"""Bulk INSERTs sent to the driver as written: values converted by the columns' own bind processors, once per
+distinct value, remembered between batches."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Dialect
 
 MAX_ROWS = 1000  # rows per multi-row INSERT (as SQLAlchemy's insertmanyvalues pages)
 MAX_PARAMS = 30000  # under SQLite's 32766 and PostgreSQL's 65535 parameters per statement
+MEMO = 4096  # converted values a column remembers (a crawl's dates and category lists recur batch after batch)
 
 
 class BulkInsert:
@@ -22,12 +24,13 @@ class BulkInsert:
         self.columns = [table.c[name] for name in columns]
         self.returning = list(returning)
         self.page = max(1, min(MAX_ROWS, MAX_PARAMS // len(self.columns)))
-        self.procs: dict[Dialect, tuple[Callable | None, ...]] = {}
+        self.procs: dict[Dialect, tuple[tuple[Callable | None, dict], ...]] = {}  # per column, with its memo
 
     def run(self, conn: Connection, rows: Sequence[tuple]) -> list[tuple]:
         """Insert the rows; with `returning`, the returned columns of every row inserted (in no set order)."""
         dialect = conn.dialect
-        procs = self.procs.get(dialect) or self.procs.setdefault(dialect, processors(dialect, self.columns))
+        procs = self.procs.get(dialect) or self.procs.setdefault(dialect, tuple(
+            (proc, {}) for proc in processors(dialect, self.columns)))
         values = converted(rows, procs)
         if not self.returning:
             if values:  # the driver's executemany
@@ -72,20 +75,42 @@ def processors(dialect: Dialect, columns: Sequence[Column]) -> tuple[Callable | 
     return tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
 
 
-def converted(rows: Sequence[tuple], procs: tuple[Callable | None, ...]) -> list[tuple]:
-    """The rows with every value through its column's processor."""
-    cols = [values if proc is None else convert(proc, values) for values, proc in zip(zip(*rows), procs)]
+def converted(rows: Sequence[tuple], procs: tuple[tuple[Callable | None, dict], ...]) -> list[tuple]:
+    """The rows with every value through its column's processor (each with the memo it fills)."""
+    cols = [values if proc is None else convert(proc, values, memo) for values, (proc, memo) in zip(zip(*rows), procs)]
     return list(zip(*cols)) if cols else []
 
 
-def convert(proc: Callable, values: tuple) -> list:
-    """`proc` of every value, each distinct one converted once (a batch's dates, its categories repeat)."""
+def convert(proc: Callable, values: tuple, memo: dict | None = None) -> list:
+    """`proc` of every value, each distinct one converted once and remembered in `memo` (a batch's dates and
+    categories repeat, and so do the next batch's)."""
+    memo = {} if memo is None else memo
     try:
-        memo = {v: proc(v) for v in set(values)}
+        missing = set(values).difference(memo)
     except TypeError:  # lists (JSON): those of strings by their tuple, others each time
-        memo = {key: proc(list(key)) for key in {tuple(v) for v in values if strings(v)}}
-        return [memo[tuple(v)] if strings(v) else proc(v) for v in values]
-    return [memo[v] for v in values]
+        return convert_lists(proc, values, memo)
+    if len(memo) + len(missing) > MEMO:
+        memo.clear()
+        missing = set(values)
+    for v in missing:
+        memo[v] = proc(v)
+    return list(map(memo.__getitem__, values))
+
+
+def convert_lists(proc: Callable, values: tuple, memo: dict) -> list:
+    """`convert` of values some of which are lists."""
+    if len(memo) > MEMO:
+        memo.clear()
+    out = []
+    for v in values:
+        if not strings(v):
+            out.append(proc(v))
+            continue
+        key = tuple(v)
+        if key not in memo:
+            memo[key] = proc(v)
+        out.append(memo[key])
+    return out
 
 
 def strings(value) -> bool:

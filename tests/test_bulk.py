@@ -109,3 +109,12 @@ def test_convert_converts_each_distinct_list_of_strings_once():
     values = (["a"], [], ["a"], [1], [True], ["a", "b"], [])
     assert convert(lambda v: calls.append(v) or repr(v), values) == [repr(v) for v in values]
     assert sorted(map(repr, calls)) == sorted(map(repr, [["a"], [], [1], [True], ["a", "b"]]))
+
+
+def test_convert_remembers_values_between_calls():
+    calls, memo = [], {}
+    assert convert(lambda v: calls.append(v) or f"<{v}>", (1, 2), memo) == ["<1>", "<2>"]
+    assert convert(lambda v: calls.append(v) or f"<{v}>", (2, 3, 1), memo) == ["<2>", "<3>", "<1>"]
+    assert convert(lambda v: calls.append(v) or repr(v), (["a"], ["a", "b"]), memo) == ["['a']", "['a', 'b']"]
+    assert convert(lambda v: calls.append(v) or repr(v), (["a"],), memo) == ["['a']"]
+    assert sorted(map(repr, calls)) == sorted(map(repr, [1, 2, 3, ["a"], ["a", "b"]]))  # each once
