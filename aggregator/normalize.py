@@ -22,6 +22,8 @@ BOILERPLATE = re.compile(
     re.IGNORECASE | re.DOTALL)
 # Every BOILERPLATE match holds one of these, lower-cased (no letter of them has a special case-insensitive twin).
 BOILERPLATE_HINTS = ("<a ", "ppeared")
+# A tag as nh3 serialises one: lower-case names, each attribute value in double quotes (with `"`, `<`, `>` escaped).
+SERIAL_TAG = re.compile(r'<[a-z][a-z0-9]*(?: [a-z]+="[^"]*")*>|</[a-z][a-z0-9]*>')
 
 
 class Base(threading.local):
@@ -60,19 +62,47 @@ def clean_text(text: str | None) -> str:
         return ""
     if "<" in text:
         text = STRIP_CLEANER.clean(text)
-    return " ".join(xml_clean(html.unescape(text)).split())
+    return collapse(xml_clean(html.unescape(text)))
+
+
+def collapse(text: str) -> str:
+    """`" ".join(text.split())`: whitespace runs made one space, none at the ends; text with no whitespace but
+    single inner spaces (printable: no other whitespace character is) is returned as it is, without the split."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def sanitize_html(fragment: str | None, base_url: str) -> str:
     """Summary HTML reduced to safe inline markup; links absolute http(s) with rel=noopener noreferrer."""
+    return sanitized(fragment, base_url)[0]
+
+
+def sanitized(fragment: str | None, base_url: str) -> tuple[str, str]:
+    """sanitize_html(fragment, base_url) and its html_to_text, the text without a second nh3 pass where the HTML
+    is the sanitiser's own serialisation (no boilerplate cut out of it)."""
     if not fragment:
-        return ""
+        return "", ""
     BASE.url = base_url
     cleaned = SUMMARY_CLEANER.clean(xml_clean(fragment))
-    cleaned = " ".join(strip_boilerplate(cleaned).split())
+    stripped = strip_boilerplate(cleaned)
+    serialised = stripped == cleaned
+    cleaned = collapse(stripped)
     if len(cleaned) > MAX_SUMMARY:
-        cleaned = shorten_html(cleaned)
-    return cleaned
+        cleaned = shorten_html(cleaned)  # escaped text, no tag: html_to_text needs no nh3 pass either
+    return cleaned, serialised_text(cleaned) if serialised else clean_text(cleaned)
+
+
+def serialised_text(fragment: str) -> str:
+    """clean_text(fragment) of the sanitiser's serialisation, whitespace collapsed: every `<` and `>` in it is in
+    a tag (text and attribute values have them escaped, values are double-quoted), and tags removed leave the
+    text nh3 finds; any other fragment goes to clean_text (tests/test_normalize.py)."""
+    if "<" not in fragment:
+        return clean_text(fragment)
+    text = SERIAL_TAG.sub("", fragment)
+    if "<" in text or ">" in text:
+        return clean_text(fragment)
+    return collapse(xml_clean(html.unescape(text)))
 
 
 def strip_boilerplate(fragment: str) -> str:

@@ -8,7 +8,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import OperationalError
 
 from aggregator.language import item_language, prepare
-from aggregator.normalize import clean_text, html_to_text, sanitize_html, xml_clean
+from aggregator.normalize import clean_text, sanitized, xml_clean
 from aggregator.store import Incoming
 from aggregator.tagging import tag
 from aggregator.urls import clean_url
@@ -66,9 +66,8 @@ class NormalizePipeline:
         if not title or not item.url.startswith(("http://", "https://")):
             raise DropItem(f"{item.source}: teaser without title or http(s) link: {item.url!r}")
         link, key = resources.identity(item.url)
-        summary = sanitize_html(item.summary, link)
+        summary, text = sanitized(item.summary, link)
         image = clean_url(item.image) if item.image and item.image.startswith(("http://", "https://")) else None
-        text = html_to_text(summary)
         declared = xml_clean(item.language) or None
         return Incoming(
             source_id=item.source, url=link, url_key=key, title=title, summary=summary,

@@ -115,3 +115,57 @@ def test_boilerplate_hints_never_skip_a_match(text):
     from aggregator.normalize import BOILERPLATE, strip_boilerplate
 
     assert strip_boilerplate(text) == BOILERPLATE.sub("", text)
+
+
+SOUP_TAGS = "p br a em strong b i ul ol li blockquote q abbr div span table td script style xmp textarea pre svg".split()
+SOUP_ATTRS = ['href="{}"', "title='{}'", "href={}", 'rel="{}"', 'onclick="{}"']
+SOUP_VALUES = ["http://x.org/a?b=1&c=2", "/rel", "javascript:x()", "a > b", "<b>x</b>", '"q"', "\n", "é€", "&amp;"]
+SOUP_TEXT = ["museum", " ", "\n\t", "&amp;", "&lt;", "&gt;", "&nbsp;", "&#0;", "&#x80;", "&#13;", "&notit;", "&amp",
+             "<", ">", "a<b", "café", "Σ", "\u00a0", "\u2028", "\x01", "<!-- c -->", "</p>", "</a>", "</br>", "<br/>",
+             "😀", "The post ", " appeared first on ", ".", "<a href='http://x'>Read more about it</a>", "x" * 2100]
+
+
+def soup(rng, depth: int = 0) -> str:
+    """Random tag soup: allowed and other tags, quoted and bare attributes, entities, boilerplate, long text."""
+    out = []
+    for _ in range(rng.randint(0, 5)):
+        if rng.random() < 0.5 or depth > 3:
+            out.append(rng.choice(SOUP_TEXT))
+            continue
+        tag = rng.choice(SOUP_TAGS)
+        attrs = "".join(" " + rng.choice(SOUP_ATTRS).format(rng.choice(SOUP_VALUES)) for _ in range(rng.randint(0, 2)))
+        out.append(f"<{tag}{attrs}>{soup(rng, depth + 1)}" + (f"</{tag}>" if rng.random() < 0.8 else ""))
+    return "".join(out)
+
+
+def test_sanitized_text_is_clean_text_of_the_summary():
+    """sanitized() gives sanitize_html's summary and exactly clean_text of it (what html_to_text gives), though
+    it strips the tags of nh3's own serialisation without a second nh3 pass."""
+    import random
+
+    from aggregator.normalize import SERIAL_TAG, sanitized
+
+    rng, fast = random.Random(11), 0
+    for _ in range(4000):
+        raw = soup(rng)
+        summary, text = sanitized(raw, "http://example.org/a/b")
+        assert summary == sanitize_html(raw, "http://example.org/a/b")
+        assert text == clean_text(summary), raw
+        fast += "<" in summary and "<" not in SERIAL_TAG.sub("", summary)
+    assert fast > 1000  # the regex path is taken, not only the fallback
+
+
+def test_collapse_is_split_and_join():
+    """collapse() returns what `" ".join(text.split())` does: no printable character but the space is whitespace
+    to str.split (checked over all of Unicode), and on texts around every kind of space."""
+    import sys
+
+    from aggregator.normalize import collapse
+
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if c.isprintable() and c.split() == []] == [" "]
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    for c in [*spaces, "a", "\x01", "\ufffe"]:
+        for text in (c, f"a{c}b", f"{c}ab", f"ab{c}", f"a {c}b", f"a{c} b", f"a{c}{c}b"):
+            assert collapse(text) == " ".join(text.split()), hex(ord(c))
+    for text in ("", " ", "  ", "a  b", " a", "a ", "a b c", "é b"):
+        assert collapse(text) == " ".join(text.split()), repr(text)
