@@ -77,3 +77,22 @@ def test_two_language_classify_agrees_with_py3langid(stock_en_fr):
         assert found == want and abs(probability - want_probability) < 2e-5, text
     three = identifier(("en", "es", "fr"))
     assert classify(three, texts[-1]) == three.classify(texts[-1])
+
+
+def test_feature_counts_are_numpys_unique_counts():
+    """feature_counts() returns the arrays np.unique(..., return_counts=True) does (values, order and dtypes): the
+    score's dot product then adds the same terms in the same order."""
+    import random
+    from array import array
+
+    import numpy as np
+
+    from aggregator.language import FEATURE, feature_counts
+
+    rng = random.Random(2)
+    for size in [*range(1, 40), 215, 600] * 20:
+        found = [rng.randrange(rng.choice([3, 50, 100_000])) for _ in range(size)]
+        want = np.unique(np.array(found, np.intp), return_counts=True)
+        got = feature_counts(array(FEATURE, found))
+        for w, g in zip(want, got):
+            assert w.dtype == g.dtype and w.tolist() == g.tolist()
