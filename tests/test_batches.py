@@ -84,6 +84,33 @@ def test_normalise_drops_only_the_bad_teasers(titles, stored, drops, dropped):
     assert stats.incs.get("item_dropped_count") == dropped
 
 
+def test_batch_steps_give_what_normalise_gives_one_teaser_at_a_time(monkeypatch):
+    """process_item takes the page's teasers through each step together: the items and the drops (failures in
+    any step) are those, and in the order, of normalise called on each teaser in turn."""
+    from scrapy.exceptions import DropItem
+
+    from aggregator import dedup
+
+    pipeline = NormalizePipeline(resources.config("config.yaml").sources)
+    titles = ["Earthquake response", "  ", "fails late", "Sign language tours", "fails early", "Webinar"]
+    teasers = [teaser(t, f"https://icom.museum/en/news/{n}/", summary=f"<p>{t} <b>news</b></p>")
+               for n, t in enumerate(titles)]
+    teasers[4].categories = None  # the first step fails on it
+    keys = dedup.keys
+    monkeypatch.setattr(dedup, "keys", lambda t, s: keys(t, s) if t != "fails late" else 1 / 0)  # the last step
+    one_by_one, reasons = [], []
+    for t in teasers:
+        try:
+            one_by_one.append(pipeline.normalise(t))
+        except DropItem as exc:
+            reasons.append(str(exc))
+        except Exception as exc:  # noqa: BLE001
+            reasons.append(f"{t.source}: {type(exc).__name__}: {exc} ({t.url!r})")
+    batch = pipeline.process_item(TeaserBatch("icom-news", teasers))
+    assert batch.incoming == one_by_one and [i.title for i in one_by_one] == [titles[0], titles[3], titles[5]]
+    assert batch.dropped == reasons and len(reasons) == 3 and "ZeroDivisionError" in reasons[1]
+
+
 def test_worker_chain_stores_a_batch_of_normalised_items(tmp_path):
     from aggregator.store import Incoming
 
