@@ -156,3 +156,62 @@ def test_page_objects_never_build_scrapys_lxml_tree():
     assert listing_page(response, source, now).teasers() is not None
     article_page(response, source, now).canonical()
     assert response._cached_selector is None
+
+
+# Scope: one query at the nodes' common ancestor answers what a query at each node would (ListingPage.teasers).
+SCOPE_NODES = ["li", "p", "article", "div", "section > *", "a", "h3", "span", "td", "*", "noscript *", "body, main"]
+
+
+def scope_agrees(nodes, specs) -> None:
+    """Scope(nodes) reads, for every spec, what the per-node helpers read at each node."""
+    from crawlers.pages.base import Scope, hidden
+
+    scope = Scope(nodes)
+    for spec in specs:
+        hits, hiding = scope.select(spec, texts=True)
+        assert [[h.mem_id for h in found] for found in hits] == \
+            [[h.mem_id for h in select(n, spec)] for n in nodes], spec
+        if hiding is not None:
+            assert hiding == {h.mem_id for found in hits for h in found if hidden(h)}, spec
+        assert scope.values(spec) == [value(n, spec) for n in nodes], spec
+        assert scope.all_values(spec) == [values(n, spec) for n in nodes], spec
+        assert scope.htmls(spec) == [html_of(n, spec) for n in nodes], spec
+
+
+@pytest.mark.parametrize("page", PAGES[::4], ids=IDS[::4])
+def test_scope_reads_what_each_node_reads(page):
+    doc = parse(page.read_bytes().decode("utf-8", "replace"))
+    specs = config_selectors()[::2] + SYNTHETIC
+    specs += [s + "@href" for s in specs[::5]] + ["@href", "@class", ""]
+    for css in SCOPE_NODES:
+        nodes = select(doc, css)[:40]
+        scope_agrees(nodes, specs)
+        scope_agrees(nodes[1::3], specs)
+
+
+@pytest.mark.parametrize("markup,nodes", [
+    ("<div><p class=x>a</p><p>b<span class=x>c</span></p></div>", "p"),                    # plain siblings
+    ("<div class=x><div class=x><b class=x>1</b></div><div class=x>2</div></div>", ".x"),  # nested: per node
+    ("<ul><li><noscript><a class=x href=/n>n</a></noscript><a class=x href=/v>v</a></li><li>"
+     "<a class=x href=/w><style>b{}</style>w</a></li></ul>", "li"),                            # hidden hits
+    ("<div><noscript><ul><li><b class=x>1</b></li><li><b class=x>2</b></li></ul></noscript></div>", "li"),  # hidden
+    ("<table><tr><td class=x>1</td><td><b class=x>2</b></td></tr><tr><td class=x>3</td></tr></table>", "td"),
+    ("<section><article><h3 class=x>a</h3></article></section><aside><article><h3 class=x>b</h3></article>"
+     "<h3 class=x>c</h3></aside>", "article"),                                                 # far apart, decoys
+    ("<p class=x>1</p><p class=y>2</p>", "p, p"),                                              # a selector list
+])
+def test_scope_edge_cases(markup, nodes):
+    doc = parse(markup)
+    specs = [".x", ".x, b", "p .x", ".x + .x", "div:has(.x)", ".x@href", "*", "@class", "b", "a@href", "a"]
+    found = select(doc, nodes)
+    for group in (found, found[::-1], found + found[:1], found[:1], [], found + [doc.root], [doc.root] + found):
+        scope_agrees(group, specs)
+
+
+def test_scope_of_nodes_of_two_trees_or_template_content():
+    one, two = parse("<div><p class=x>1</p></div>"), parse("<div><p class=x>2</p></div>")
+    scope_agrees(select(one, "p") + select(two, "p"), [".x", "p@class"])
+    tpl = parse("<div><template><p class=x>1</p><p class=x>2</p></template><p class=x>3</p></div>")
+    content = tpl.css_first("div").template_fragments()
+    scope_agrees(content + select(tpl, "p"), [".x", "p", "*"])
+    scope_agrees([n for n in content[0].iter()] if content else [], [".x", "p"])

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from aggregator.dates import date_from_url, parse_date
 from crawlers.items import Teaser
-from crawlers.pages.base import Page, first_value, html_of, select, split, value, values
+from crawlers.pages.base import Page, Scope, first_value, html_of, select, split, value, values
 
 
 class ListingPage(Page):
@@ -17,17 +17,55 @@ class ListingPage(Page):
         return select(self.doc, self.source.list.item)
 
     def teasers(self) -> list[Teaser]:
-        """Every teaser with a title and a usable link, in page order, each link once."""
-        out, seen = [], set()
-        for node in self.teaser_nodes():
-            teaser = self.teaser(node)
-            if teaser and teaser.url not in seen:
-                seen.add(teaser.url)
-                out.append(teaser)
-        return out
+        """Every teaser with a title and a usable link, in page order, each link once. Field by field over the
+        page's teaser nodes (all titles and links, then all dates, ...), each field one query (`Scope`); a site
+        that overrides `teaser` is asked node by node."""
+        nodes = self.teaser_nodes()
+        if type(self).teaser is not ListingPage.teaser:
+            return once_a_link(self.teaser(node) for node in nodes)
+        scope = Scope(nodes)
+        kept, titles, urls = self.headed(scope)
+        if len(kept) < len(scope.nodes):  # the other fields only for the teasers kept
+            scope = Scope(kept)
+        spec = self.source.list
+        return [Teaser(source=self.source.id, url=url, title=title, published=published, summary=summary or "",
+                       image=self.absolute(image), categories=categories, language=self.language)
+                for url, title, published, summary, image, categories in zip(
+                    urls, titles, self.dates(scope, urls), scope.htmls(spec.summary), scope.values(spec.image),
+                    scope.all_values(spec.category))]
+
+    def headed(self, scope: Scope) -> tuple[list, list[str], list[str]]:
+        """The teaser nodes with a title and a usable link, each link's first, with their titles and links."""
+        kept, titles, urls, seen = [], [], [], set()
+        for node, (title, link) in zip(scope.nodes, self.titles_and_links(scope)):
+            url = self.absolute(link)
+            if title and url and url not in seen:
+                seen.add(url)
+                kept.append(node)
+                titles.append(title)
+                urls.append(url)
+        return kept, titles, urls
+
+    def titles_and_links(self, scope: Scope) -> list[tuple[str | None, str | None]]:
+        """`title_and_link` for each node (one query for both when they read one selector)."""
+        if type(self).title_and_link is not ListingPage.title_and_link:
+            return [self.title_and_link(node) for node in scope.nodes]
+        (title_css, title_attr), (link_css, link_attr) = split(self.source.list.title), split(self.source.list.link)
+        if title_css != link_css or not title_css:
+            return list(zip(scope.values(self.source.list.title), scope.values(self.source.list.link)))
+        hits, hiding = scope.select(title_css, texts=not title_attr or not link_attr)
+        return [(first_value(found, title_attr, hiding), first_value(found, link_attr, hiding)) for found in hits]
+
+    def dates(self, scope: Scope, urls: list[str]) -> list[datetime | None]:
+        """`published` for each node."""
+        if type(self).published is not ListingPage.published:
+            return [self.published(node, url) for node, url in zip(scope.nodes, urls)]
+        src = self.source
+        return [parse_date(text, src.languages, src.date_order, src.timezone, self.now) or
+                date_from_url(url, src.timezone) for text, url in zip(scope.values(src.list.date), urls)]
 
     def teaser(self, node) -> Teaser | None:
-        """One teaser, or None when it has no title or link."""
+        """One teaser, or None when it has no title or link (a site's hook; `teasers` does the same field by field)."""
         spec = self.source.list
         title, link = self.title_and_link(node)
         url = self.absolute(link)
@@ -100,6 +138,16 @@ class ArticlePage(Page):
             if url and url.startswith(("http://", "https://")) and urlsplit(url).hostname in self.source.hosts:
                 return url
         return None
+
+
+def once_a_link(teasers) -> list[Teaser]:
+    """The teasers that are not None, each link's first, in order."""
+    out, seen = [], set()
+    for teaser in teasers:
+        if teaser and teaser.url not in seen:
+            seen.add(teaser.url)
+            out.append(teaser)
+    return out
 
 
 def cut_off(text: str) -> bool:
