@@ -8,7 +8,8 @@ only in capitals, so Italian "ai" is not "AI". Items are matched with the terms 
 English, or of every language when the language is unknown or has no terms.
 
 Speed: all themes' terms of one language form one trie-shaped regex (one scan per field), and each matched
-span is mapped back to its themes and terms through a cache.
+span is mapped back to its themes and terms, with its reason per field, through a cache. tag_batch tags many
+items step by step (fold all, scan all, weigh all): each step's code and tables stay in the CPU caches.
 """
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ COMBINING = re.compile(r"[\u0300-\u036f]")
 THRESHOLD = 2
 ANY = "*"
 FIELD_BREAK = "\n|\n"
+LEAD = " "  # before every scanned text: each word then follows a non-word character (see Matcher)
 FEW_STARTS = 24  # terms starting with at most this many characters (acronyms): the scan skips to those
 AFTER_START = r"(?<!\w(?s:.))"  # after a term's first character: no word character before that one
+MEMO = 4096  # language tags, and source categories, remembered with what they map to
 
 
 def fold(text: str, keep_case: bool = False) -> str:
@@ -67,10 +70,16 @@ class Term:
 
 @dataclass
 class Matcher:
-    """All themes' terms of one language (words or acronyms): one scan, then cached span -> terms."""
+    """All themes' terms of one language (words or acronyms): one scan, then cached span -> terms.
+
+    The scan finds what `(?<!\w)(?:trie)(?!\w)` finds. Few first characters: the regex starts with them (re
+    skips ahead to them). Else, when every term starts with a word character and the text starts with LEAD, as
+    `\W(trie)(?!\w)`: re skips ahead to the non-word characters, not trying the trie inside words.
+    """
 
     terms: list[Term]
     regex: re.Pattern | None = None
+    group: int = 0  # the regex group that is the term
     cache: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -79,29 +88,35 @@ class Matcher:
             starts = {seq[0] if seq else "" for seq in seqs}
             if len(starts) <= FEW_STARTS and all(len(unit) == 1 for unit in starts):
                 self.regex = re.compile(trie_regex(seqs, head=AFTER_START) + r"(?!\w)")
+            elif all(re.fullmatch(r"\w", unit) for unit in starts):
+                self.regex, self.group = re.compile(r"\W(" + trie_regex(seqs) + r")(?!\w)"), 1
             else:
                 self.regex = re.compile(r"(?<!\w)(?:" + trie_regex(seqs) + r")(?!\w)")
 
     def spans(self, text: str) -> list[tuple[int, int, Hit]]:
-        """Every matched span with what it means (cached per distinct span text)."""
+        """Every matched span with what it means (cached per distinct span text); text starts with LEAD."""
         if self.regex is None:
             return []
         out = []
+        group, cache = self.group, self.cache
         for m in self.regex.finditer(text):
-            hit = m.group(0)
-            found = self.cache.get(hit)
+            hit = m.group(group)
+            found = cache.get(hit)
             if found is None:
-                found = self.cache[hit] = Hit.of(hit, [t for t in self.terms if t.regex.search(hit)])
-            out.append((m.start(), m.end(), found))
+                found = cache[hit] = Hit.of(hit, [t for t in self.terms if t.regex.search(hit)])
+            out.append((m.start(group), m.end(group), found))
         return out
 
 
 @dataclass(frozen=True)
 class Hit:
-    """What one matched span means: per theme its best term (strong first) and label; excluded themes."""
+    """What one matched span means: per theme its best term (strong first), and what that gives in the title
+    and in the summary: (theme, points, reason); the themes it excludes."""
 
     best: tuple[tuple[str, bool, str], ...]  # (theme, strong, label)
     excludes: frozenset[str]
+    title: tuple[tuple[str, int, str], ...] = ()
+    summary: tuple[tuple[str, int, str], ...] = ()
 
     @classmethod
     def of(cls, hit: str, terms: list[Term]) -> Hit:
@@ -110,7 +125,14 @@ class Hit:
             if not term.exclude and (term.theme not in best or term.strong > best[term.theme].strong):
                 best[term.theme] = term
         labels = tuple((th, t.strong, " ".join(t.regex.search(hit).group(0).split())) for th, t in best.items())
-        return cls(labels, frozenset(t.theme for t in terms if t.exclude))
+        return cls(labels, frozenset(t.theme for t in terms if t.exclude), reasons(labels, "title"),
+                   reasons(labels, "summary"))
+
+
+def reasons(labels: tuple[tuple[str, bool, str], ...], where: str) -> tuple[tuple[str, int, str], ...]:
+    """(theme, points, reason) of a span's best terms in one field: strong 2, weak 2 in the title, else 1."""
+    return tuple((theme, 2 if strong or where == "title" else 1, f'"{label}" in {where}{"" if strong else " (weak)"}')
+                 for theme, strong, label in labels)
 
 
 @dataclass(frozen=True)
@@ -120,9 +142,26 @@ class Compiled:
     themes: tuple[str, ...]
     by_lang: dict[str, tuple[Matcher, Matcher]]
     categories: dict[str, str]
+    by_tag: dict = field(default_factory=dict, compare=False, repr=False)  # language tag -> matchers
+    by_category: dict = field(default_factory=dict, compare=False, repr=False)  # category as written -> theme
 
     def matchers(self, language: str | None) -> tuple[Matcher, Matcher]:
-        return self.by_lang.get((language or "").split("-")[0].lower(), self.by_lang[ANY])
+        """The matchers of a language tag (`fr-CA`: French), every language's when it has none of its own."""
+        found = self.by_tag.get(language)
+        if found is None:
+            found = self.by_lang.get((language or "").split("-")[0].lower(), self.by_lang[ANY])
+            if len(self.by_tag) < MEMO:
+                self.by_tag[language] = found
+        return found
+
+    def category(self, raw: str) -> str:
+        """The theme a source category (as written) maps to, or ""."""
+        theme = self.by_category.get(raw)
+        if theme is None:
+            theme = self.categories.get(fold(raw), "")
+            if len(self.by_category) < MEMO:
+                self.by_category[raw] = theme
+        return theme
 
 
 def compile_themes(themes: tuple[Theme, ...]) -> Compiled:
@@ -148,26 +187,53 @@ def lang_matchers(themes: tuple[Theme, ...], excludes: list[Term], wanted) -> tu
 def tag(compiled: Compiled, title: str, summary: str, categories: list[str] | tuple[str, ...] = (),
         language: str | None = None) -> dict[str, str]:
     """Themes of one item, each with why (the evidence that reached the threshold, strongest first)."""
-    evidence: dict[str, dict[str, int]] = {}
-    for raw in categories:
-        theme = compiled.categories.get(fold(raw))
-        if theme:
-            evidence.setdefault(theme, {})[f'source category "{raw}"'] = 2
-    plain, acronyms = compiled.matchers(language)
-    text = title + FIELD_BREAK + summary  # one scan for both fields; no term can cross the break
+    text = LEAD + title + FIELD_BREAK + summary  # one scan for both fields; no term can cross the break
     folded = fold(text)
-    spans = plain.spans(folded)
-    blocked = [(s, e, h.excludes) for s, e, h in spans if h.excludes]
-    for target, found_spans in ((folded, spans), (text, acronyms.spans(text))):  # acronyms as written
-        boundary = target.index(FIELD_BREAK)
-        for start, end, hit in found_spans:
-            skip = excluded(blocked, start, end) if blocked and target is folded else ()
-            add_span(evidence, "title" if start < boundary else "summary", hit, skip)
+    plain, acronyms = compiled.matchers(language)
+    return themes(compiled, evidence(compiled, categories, folded, plain.spans(folded), text, acronyms.spans(text)))
+
+
+def tag_batch(compiled: Compiled, items: list[tuple[str, str, list[str] | tuple[str, ...], str | None]]) \
+        -> list[dict[str, str]]:
+    """tag() of each (title, summary, categories, language), each step over all items before the next."""
+    texts = [LEAD + title + FIELD_BREAK + summary for title, summary, _, _ in items]  # no term crosses the break
+    folded = [fold(text) for text in texts]
+    pairs = [compiled.matchers(language) for _, _, _, language in items]
+    plain = [matcher.spans(text) for (matcher, _), text in zip(pairs, folded)]
+    caps = [matcher.spans(text) for (_, matcher), text in zip(pairs, texts)]  # acronyms as written
+    return [themes(compiled, evidence(compiled, item[2], *found))
+            for item, found in zip(items, zip(folded, plain, texts, caps))]
+
+
+def evidence(compiled: Compiled, categories, folded: str, spans: list, text: str, caps: list) -> dict:
+    """Per theme, each reason and its points: mapped source categories, then word and acronym matches."""
+    found: dict[str, dict[str, int]] = {}
+    for raw in categories:
+        theme = compiled.category(raw)
+        if theme:
+            found.setdefault(theme, {})[f'source category "{raw}"'] = 2
+    if spans:
+        blocked = [(s, e, h.excludes) for s, e, h in spans if h.excludes]
+        boundary = folded.index(FIELD_BREAK)
+        for start, end, hit in spans:
+            add_span(found, hit.title if start < boundary else hit.summary,
+                     excluded(blocked, start, end) if blocked else ())
+    if caps:
+        boundary = text.index(FIELD_BREAK)
+        for start, _, hit in caps:
+            add_span(found, hit.title if start < boundary else hit.summary, ())
+    return found
+
+
+def themes(compiled: Compiled, scored: dict[str, dict[str, int]]) -> dict[str, str]:
+    """The themes whose points reach the threshold, in the config's order, each with its three best reasons."""
     found = {}
-    for theme in compiled.themes:  # in the config's order
-        points = evidence.get(theme)
-        if points and sum(points.values()) >= THRESHOLD:
-            found[theme] = "; ".join(why for why, _ in sorted(points.items(), key=lambda kv: -kv[1])[:3])
+    if scored:
+        for theme in compiled.themes:
+            points = scored.get(theme)
+            if points and sum(points.values()) >= THRESHOLD:
+                found[theme] = "; ".join(sorted(points, key=points.get, reverse=True)[:3]) if len(points) > 1 \
+                    else next(iter(points))
     return found
 
 
@@ -176,13 +242,11 @@ def excluded(blocked: list[tuple[int, int, set[str]]], start: int, end: int) -> 
     return {theme for s, e, themes in blocked if s < end and start < e for theme in themes}
 
 
-def add_span(evidence: dict, field_name: str, hit: Hit, blocked) -> None:
-    """Per theme, the best term inside one matched span counts once."""
-    for theme, strong, label in hit.best:
+def add_span(evidence: dict, reasons: tuple[tuple[str, int, str], ...], blocked) -> None:
+    """Per theme, the best term inside one matched span counts once (its points for the field it is in)."""
+    for theme, points, why in reasons:
         if theme in blocked:
             continue
-        points = 2 if strong or field_name == "title" else 1
-        why = f'"{label}" in {field_name}' + ("" if strong else " (weak)")
         bucket = evidence.setdefault(theme, {})
         if bucket.get(why, 0) < points:
             bucket[why] = points

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from aggregator.language import item_language, prepare
 from aggregator.normalize import clean_text, sanitized, xml_clean
 from aggregator.store import Incoming
-from aggregator.tagging import tag
+from aggregator.tagging import tag_batch
 from aggregator.urls import clean_url
 from crawlers import resources
 from crawlers.handoff import worker_enabled
@@ -138,8 +138,10 @@ class TagPipeline:
         return cls(resources.themes(settings.get("MUSEUMFEEDS_CONFIG", "config.yaml")))
 
     def process_item(self, batch: TeaserBatch) -> TeaserBatch:
-        for item in batch.incoming:
-            item.themes = tag(self.compiled, item.title, item.summary_text, item.categories, item.language)
+        """Every item of the batch tagged: the page's items take each step of tagging together (tag_batch)."""
+        found = tag_batch(self.compiled, [(i.title, i.summary_text, i.categories, i.language) for i in batch.incoming])
+        for item, themes in zip(batch.incoming, found):
+            item.themes = themes
         return batch
 
 
