@@ -70,7 +70,7 @@ class Term:
 
 @dataclass
 class Matcher:
-    """All themes' terms of one language (words or acronyms): one scan, then cached span -> terms.
+    r"""All themes' terms of one language (words or acronyms): one scan, then cached span -> terms.
 
     The scan finds what `(?<!\w)(?:trie)(?!\w)` finds. Few first characters: the regex starts with them (re
     skips ahead to them). Else, when every term starts with a word character and the text starts with LEAD, as
