@@ -100,9 +100,7 @@ def serialised_text(fragment: str) -> str:
     if "<" not in fragment:
         return clean_text(fragment)
     text = SERIAL_TAG.sub("", fragment)
-    if "<" in text or ">" in text:
-        return clean_text(fragment)
-    return collapse(xml_clean(html.unescape(text)))
+    return clean_text(fragment if "<" in text or ">" in text else text)  # (text: no "<" left, no nh3 pass)
 
 
 def strip_boilerplate(fragment: str) -> str:

@@ -28,8 +28,7 @@ class ListingPage(Page):
         if len(kept) < len(scope.nodes):  # the other fields only for the teasers kept
             scope = Scope(kept)
         spec = self.source.list
-        return [Teaser(source=self.source.id, url=url, title=title, published=published, summary=summary or "",
-                       image=self.absolute(image), categories=categories, language=self.language)
+        return [self.made(url, title, published, summary, image, categories)
                 for url, title, published, summary, image, categories in zip(
                     urls, titles, self.dates(scope, urls), scope.htmls(spec.summary), scope.values(spec.image),
                     scope.all_values(spec.category))]
@@ -60,9 +59,13 @@ class ListingPage(Page):
         """`published` for each node."""
         if type(self).published is not ListingPage.published:
             return [self.published(node, url) for node, url in zip(scope.nodes, urls)]
-        src = self.source
-        return [parse_date(text, src.languages, src.date_order, src.timezone, self.now) or
-                date_from_url(url, src.timezone) for text, url in zip(scope.values(src.list.date), urls)]
+        return [self.date_of(text, url) for text, url in zip(scope.values(self.source.list.date), urls)]
+
+    def made(self, url: str, title: str, published: datetime | None, summary: str | None, image: str | None,
+             categories: list[str]) -> Teaser:
+        """The Teaser of a kept teaser node's fields as read (the image made absolute)."""
+        return Teaser(source=self.source.id, url=url, title=title, published=published, summary=summary or "",
+                      image=self.absolute(image), categories=categories, language=self.language)
 
     def teaser(self, node) -> Teaser | None:
         """One teaser, or None when it has no title or link (a site's hook; `teasers` does the same field by field)."""
@@ -71,12 +74,8 @@ class ListingPage(Page):
         url = self.absolute(link)
         if not title or not url:
             return None
-        return Teaser(
-            source=self.source.id, url=url, title=title,
-            published=self.published(node, url), summary=html_of(node, spec.summary) or "",
-            image=self.absolute(value(node, spec.image)), categories=values(node, spec.category),
-            language=self.language,
-        )
+        return self.made(url, title, self.published(node, url), html_of(node, spec.summary),
+                         value(node, spec.image), values(node, spec.category))
 
     def title_and_link(self, node) -> tuple[str | None, str | None]:
         """The title's text and the link's href; one query when both read one selector (`h3 a`, `h3 a@href`)."""
@@ -88,10 +87,13 @@ class ListingPage(Page):
 
     def published(self, node, url: str) -> datetime | None:
         """The teaser's date in the site's own format and language; a dated permalink as fallback."""
+        return self.date_of(value(node, self.source.list.date), url)
+
+    def date_of(self, text: str | None, url: str) -> datetime | None:
+        """A teaser's date from its date text in the site's own format and language, else from a dated permalink."""
         src = self.source
-        text = value(node, src.list.date)
-        found = parse_date(text, src.languages, src.date_order, src.timezone, self.now)
-        return found or date_from_url(url, src.timezone)
+        return parse_date(text, src.languages, src.date_order, src.timezone, self.now) or \
+            date_from_url(url, src.timezone)
 
     def next_page(self) -> str | None:
         """Absolute URL of the next listing page, if the pager has one."""
