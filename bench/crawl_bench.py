@@ -15,6 +15,8 @@
    medians and their ratio full/bare, and checks that every full run stored pages x 20 items.
    `--modes extract,bare`: `extract` is the full crawl with a store worker that only acknowledges each batch
    (BENCH_WORKER_ACK_ONLY): the Scrapy process's own cost (extraction, keys, hand-over), with no storing.
+5. Before each round, bench/cores.py's probe: how much one CPU slows while the other is busy. The full crawl
+   keeps two CPUs busy and the bare spider one, so on a VM whose vCPUs share a core the ratio moves with it.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 from aggregator import cpus  # noqa: E402
+from bench import cores  # noqa: E402
 from bench.mirror import LIST_SELECTORS, NEXT_PAGE, TEASERS_PER_PAGE, MirrorSpec, generate, section_lang  # noqa: E402
 
 PY = sys.executable
@@ -269,10 +272,16 @@ def main() -> None:
     config = out / "bench-config.yaml"
     write_config(config, server.port, spec, args.themes_from, args.pin_cpus == "on")
     runs: list[dict] = []
+    probe_cpus = tuple(sorted(os.sched_getaffinity(0))[:2])
+    scalings: list[float] = []
     try:
         n = 0
         for rnd in range(1, args.rounds + 1):
             print(f"round {rnd}/{args.rounds}")
+            if len(probe_cpus) == 2:  # the machine's state this round: the full crawl needs both CPUs, bare one
+                probe = cores.scaling(probe_cpus, rounds=2)
+                scalings.append(probe["scaling"])
+                print(f"  {cores.line(probe)}")
             for mode in modes:
                 n += 1
                 run = run_once(mode, n, args, config, server, runs_dir)
@@ -290,12 +299,15 @@ def main() -> None:
             pairs = [f / b for f, b in zip(full, bare)]
             print(f"  ratio full/bare = {ratio:.2f}   (per round: {', '.join(f'{x:.2f}' for x in pairs)};"
                   " goal >= 0.5)")
+        if scalings:
+            print(f"  two-core scaling median {statistics.median(scalings):.2f} (per round: "
+                  f"{', '.join(f'{x:.2f}' for x in scalings)}; bench/cores.py)")
         ok = all(not check(r, spec) for r in runs)
         print(f"  sanity: {'every run fetched all pages; every full run stored pages x 20 items' if ok else 'FAILED'}")
         summary = {"pages": spec.pages, "sections": spec.sections, "server": args.server,
                    "server_cpu": args.server_cpu, "crawler_cpu": args.crawler_cpu, "pin_cpus": args.pin_cpus,
                    **{f"{mode}_ppm": xs for mode, xs in ppm.items()}, "full_median": med(full),
-                   "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok,
+                   "bare_median": med(bare), "ratio": ratio, "sanity_ok": ok, "two_core_scaling": scalings,
                    "runs": [{k: v for k, v in r.items() if k != "stderr"} for r in runs]}
         (out / "results.json").write_text(json.dumps(summary, indent=1, default=str))
         if args.profile:
