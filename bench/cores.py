@@ -13,7 +13,13 @@ import argparse
 import multiprocessing as mp
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aggregator import cpus as cpu_split  # noqa: E402
 
 LOOPS = 4_000_000  # about 0.15-0.5 s of pure-Python work on this kind of machine
 
@@ -47,6 +53,13 @@ def timed(cpus: list[int], loops: int) -> list[float]:
     return times
 
 
+def crawl_cpus() -> tuple[int, int] | None:
+    """The CPUs crawl.pin_cpus gives the full crawl (Scrapy's process, the store worker's first), or None with
+    fewer than two."""
+    split = cpu_split.split(os.sched_getaffinity(0))
+    return (min(split[0]), min(split[1])) if split else None
+
+
 def scaling(cpus: tuple[int, int], rounds: int = 3, loops: int = LOOPS) -> dict:
     """Median seconds of the loop alone on cpus[0] and on both at once, and the scaling they imply."""
     alone, paired = [], []
@@ -65,10 +78,10 @@ def line(result: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description="How much one CPU slows while another is busy.")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--cpus", default="", help="two CPUs, e.g. 0,1 (default: the lowest two this process may use)")
+    ap.add_argument("--cpus", default="", help="two CPUs, e.g. 0,1 (default: those crawl.pin_cpus gives the crawl)")
     args = ap.parse_args()
-    cpus = tuple(int(c) for c in args.cpus.split(",")) if args.cpus else tuple(sorted(os.sched_getaffinity(0))[:2])
-    if len(cpus) != 2:
+    cpus = tuple(int(c) for c in args.cpus.split(",")) if args.cpus else crawl_cpus()
+    if cpus is None or len(cpus) != 2:
         raise SystemExit(f"needs two CPUs, this process may use {sorted(os.sched_getaffinity(0))}")
     print(line(scaling(cpus, args.rounds)))
 

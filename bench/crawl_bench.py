@@ -272,13 +272,13 @@ def main() -> None:
     config = out / "bench-config.yaml"
     write_config(config, server.port, spec, args.themes_from, args.pin_cpus == "on")
     runs: list[dict] = []
-    probe_cpus = tuple(sorted(os.sched_getaffinity(0))[:2])
+    probe_cpus = cores.crawl_cpus()
     scalings: list[float] = []
     try:
         n = 0
         for rnd in range(1, args.rounds + 1):
             print(f"round {rnd}/{args.rounds}")
-            if len(probe_cpus) == 2:  # the machine's state this round: the full crawl needs both CPUs, bare one
+            if probe_cpus:  # the machine's state this round: the full crawl needs both CPUs, bare one
                 probe = cores.scaling(probe_cpus, rounds=2)
                 scalings.append(probe["scaling"])
                 print(f"  {cores.line(probe)}")
