@@ -131,14 +131,21 @@ def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
 
 
 class Stories(dict):
-    """Story id -> Story, each made when first asked for (most stories a batch could meet, it never reads) from
-    its stored members: those in the pool, then those read from the store (in that order, as stored)."""
+    """Story id -> Story, each made when first asked for (most stories a batch could meet, it never reads): as an
+    earlier batch left it (`known`, window.Window.remember), else from its stored members: those in the pool, then
+    those read from the store (in that order, as stored)."""
 
-    def __init__(self, in_pool: dict[int, list[Member]], outside: dict[int, list[tuple]]):
+    def __init__(self, in_pool: dict[int, list[Member]], outside: dict[int, list[tuple]],
+                 known: dict[int, tuple] | None = None):
         super().__init__()
-        self.in_pool, self.outside = in_pool, outside
+        self.in_pool, self.outside, self.known = in_pool, outside, known or {}
 
     def __missing__(self, cluster_id: int) -> Story:
+        kept = self.known.get(cluster_id)
+        if kept is not None:
+            sources, numbers, leads, lead, priority = kept
+            story = self[cluster_id] = Story(set(sources), set(numbers), leads, lead, lead, priority)
+            return story
         story = self[cluster_id] = Story()
         for m in self.in_pool.get(cluster_id, ()):
             story.stored(m.source_id, m.fp.numbers, m.id, m.priority, m.lead)
@@ -147,9 +154,12 @@ class Stories(dict):
         return story
 
 
-def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: list[tuple[int, int]]) -> Stories:
-    """Sources, figures and leads of these stories: their members in the pool (every stored item of the `spans`
-    of dates), and the others read from the store."""
+def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: list[tuple[int, int]],
+                 known: dict[int, tuple] | None = None) -> Stories:
+    """Sources, figures and leads of these stories: as `known` (stories written by earlier batches), else from
+    their members in the pool (every stored item of the `spans` of dates) and the others read from the store."""
+    known = known or {}
+    cluster_ids = {c for c in cluster_ids if c not in known}
     in_pool: dict[int, list[Member]] = defaultdict(list)
     for m in pool:
         if m.cluster_id in cluster_ids:
@@ -159,7 +169,7 @@ def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: l
     for part in chunks(sorted(cluster_ids)):
         for cid, *row in conn.execute(outside_query(len(spans)), {"ids": part, **bounds}).all():
             outside[cid].append(row)
-    return Stories(in_pool, outside)
+    return Stories(in_pool, outside, known)
 
 
 @lru_cache(maxsize=64)
@@ -214,7 +224,7 @@ def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Windo
     alike = similar_.candidates(mine, pool, settings)
     wanted = {m.cluster_id for m in versions.values()} \
         | {c.cluster_id for c in alike.members if c.cluster_id is not None}
-    stories = load_stories(s, wanted, pool, spans)
+    stories = load_stories(s, wanted, pool, spans, recent.stories)
     rows, joined = [], []
     for me, candidates in zip(mine, alike):
         cluster, reason = choose(me, near(lang[me.id], found, versions), candidates, stories, settings)
@@ -248,6 +258,7 @@ def write(s: Session, mine: list[Member], joined: list[tuple[int, int, str]], ke
     for m in mine:
         m.lead = stories[m.cluster_id].lead == m.id  # as written (a founder deposed in the batch among `deposed`)
     recent.add(mine)
+    recent.remember(stories)  # (the leads as written: `again` below clears it)
     for item_id in deposed:
         recent.set_lead(item_id, False)
     again = {cluster for _, cluster, _ in joined if stories[cluster].leads != 1}

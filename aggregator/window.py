@@ -1,5 +1,6 @@
-"""The stored items of the days around a batch, for clustering: read by date through ix_items_when, and kept
-between batches on SQLite while no other connection has written (PRAGMA data_version); always read on PostgreSQL."""
+"""The stored items of the days around a batch, and the stories met, for clustering: read by date through
+ix_items_when, and kept between batches on SQLite while no other connection has written (PRAGMA data_version);
+always read on PostgreSQL."""
 from __future__ import annotations
 
 import bisect
@@ -50,6 +51,7 @@ class Window:
     def __init__(self, limit: int = 60_000):  # members (about 2 KB each, most of it the fingerprint sets)
         self.days: dict[int, list[Member]] = {}
         self.where: dict[int, int] = {}  # item id -> its day
+        self.stories: dict[int, tuple] = {}  # story id -> what clusters.Story holds of it as stored (`remember`)
         self.token: tuple | None = None
         self.limit = limit
 
@@ -57,7 +59,7 @@ class Window:
         """The stored items of these days but `exclude`, by date."""
         conn = s.connection()
         token = version(conn)
-        if token is None or token != self.token or len(self.where) > self.limit:
+        if token is None or token != self.token or len(self.where) > self.limit or len(self.stories) > self.limit:
             self.clear()
             self.token = token
         wanted = [d for a, b in spans for d in range(a, b + 1)]
@@ -94,8 +96,18 @@ class Window:
             if m.id == item_id:
                 m.lead = lead
 
+    def remember(self, stories: dict) -> None:
+        """Stories as written (clusters.Story, each complete: every member's source and figures, its lead): a later
+        batch meeting one again needs no read of its members."""
+        for cluster_id, story in stories.items():
+            self.stories[cluster_id] = (frozenset(story.sources), frozenset(story.numbers), story.leads, story.lead,
+                                        story.lead_priority)
+
     def forget(self, item_ids: list[int], whens: list[datetime]) -> None:
-        """Items changed in the store (date, source): the days they were and are on are read again when needed."""
+        """Items changed in the store (date, source): the days they were and are on are read again when needed,
+        and so is every story (theirs changed sources or figures)."""
+        if item_ids:
+            self.stories.clear()
         days = {self.where.get(i) for i in item_ids} | {dedup.day_number(w) for w in whens}
         for day in days - {None}:
             for m in self.days.pop(day, ()):
@@ -104,6 +116,7 @@ class Window:
     def clear(self) -> None:
         self.days.clear()
         self.where.clear()
+        self.stories.clear()
 
 
 def runs(days: list[int]) -> list[tuple[int, int]]:

@@ -81,3 +81,22 @@ def test_a_failed_batch_drops_the_kept_window(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         store.upsert([inc("https://cimam.org/news/statement", *STATEMENT, source="cimam")], now=T0)
     assert not store.window.days
+
+
+def test_kept_stories_are_dropped_when_a_member_changes_source(tmp_path):
+    """A story remembered with its sources ({icom-news, cimam}) is read again once the cimam copy is re-crawled from
+    another source: cimam's next telling of the story may then join it (a stale memory would refuse it)."""
+    store = Store(f"sqlite:///{tmp_path}/store.db")
+    store.upsert([inc("https://icom.museum/en/news/statement", *STATEMENT)], now=T0)
+    store.upsert([inc("https://cimam.org/news/statement", *STATEMENT, source="cimam", priority=50)], now=T0)
+    assert store.window.stories  # remembered
+    store.upsert([inc("https://cimam.org/news/statement", *STATEMENT, source="ngo-news", priority=95)],
+                 now=T0 + timedelta(hours=1))
+    assert not store.window.stories
+    store.upsert([inc("https://cimam.org/news/statement-2", *STATEMENT, source="cimam", priority=50, days=1)],
+                 now=T0 + timedelta(days=1))
+    with store.session() as s:
+        items = {i.url: i for i in s.scalars(select(Item))}
+    story = items["https://icom.museum/en/news/statement"].cluster_id
+    assert items["https://cimam.org/news/statement"].source_id == "ngo-news"
+    assert items["https://cimam.org/news/statement-2"].cluster_id == story
