@@ -81,25 +81,29 @@ def shared(x: Rows, y: Rows) -> np.ndarray:
     """How many columns each pair of rows shares, as a dense len(y) x len(x) array (exact small integers):
     y's rows, as a sparse matrix over the columns x uses, times x's rows as dense 0/1 columns."""
     cols, inverse = np.unique(x.indices, return_inverse=True)
-    marks = np.zeros((len(cols) + 1, len(x)))  # a last, empty row for the columns x does not use
-    marks[inverse, np.repeat(np.arange(len(x)), x.sizes())] = 1
+    marks = np.zeros((len(cols) + 1, len(x)), np.float32)  # a last, empty row for the columns x does not use
+    marks[inverse, np.repeat(np.arange(len(x)), x.sizes())] = 1  # (float32: counts are exact to 2**24)
     at = np.full(max(x.width, y.width), len(cols), np.int32)  # column -> its row of marks
     at[cols] = np.arange(len(cols))
-    ys = sparse.csr_matrix((np.ones(len(y.indices)), at[y.indices], y.indptr), shape=(len(y), len(cols) + 1))
+    ys = sparse.csr_matrix((np.ones(len(y.indices), np.float32), at[y.indices], y.indptr),
+                           shape=(len(y), len(cols) + 1))
     return ys @ marks
 
 
-def dice(x: Rows, y: Rows) -> np.ndarray:
-    """The Dice score of every pair of rows (as dedup.similarity; 0 for a pair sharing nothing), dense
-    len(y) x len(x)."""
-    return 2 * shared(x, y) / np.maximum(y.sizes()[:, None] + x.sizes()[None, :], 1)
-
-
 def alike(x: Rows, y: Rows, least: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row of x, row of y, score) of every pair of rows that share a feature and score at least `least`."""
-    score = dice(x, y)
-    cols, rows = np.nonzero(score >= max(least, np.finfo(float).tiny))  # 0 < any score of a pair that shares
-    return rows, cols, score[cols, rows]
+    """(row of x, row of y, score) of every pair of rows that share a feature and score at least `least`, each
+    score as dedup.similarity gives it. Scored only where a pair may reach `least`: 2 x shared >= least x (its sizes) needs
+    shared >= least x (y's size + x's smallest) / 2 (loosened by a hair against rounding), which most pairs miss;
+    no dense array of scores (and its temporaries, each a fresh mapping of memory) is made."""
+    if not len(x) or not len(y):
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    least = max(least, np.finfo(float).tiny)  # 0 < any score of a pair that shares
+    common, size_x, size_y = shared(x, y), x.sizes(), y.sizes()
+    bound = least * (size_y + size_x.min()) / 2 * (1 - 1e-9)
+    cols, rows = np.nonzero(common >= bound[:, None])
+    score = 2 * common[cols, rows] / np.maximum(size_y[cols] + size_x[rows], 1)
+    keep = score >= least
+    return rows[keep], cols[keep], score[keep]
 
 
 def dice_pairs(vocab: Vocabulary, new: Sequence[str], others: Sequence[str],
