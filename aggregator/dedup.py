@@ -251,9 +251,10 @@ def decide(new: Fingerprint, other: Fingerprint, gap_days: float, story_numbers:
     if new.numbers and story_numbers and not new.numbers & story_numbers:
         return Decision(False, 0.0, f"different figures ({', '.join(sorted(new.numbers)[:4])} vs "
                                     f"{', '.join(sorted(story_numbers)[:4])})")
-    score = similarity(new, other)
+    common = new.features & other.features  # similarity(new, other), with the shared features kept for the reason
+    score = 2 * len(common) / (len(new.features) + len(other.features)) if new.features and other.features else 0.0
     need = settings.threshold + settings.per_day * gap_days
-    shared = ", ".join(sorted(new.features & other.features)[:8])
+    shared = ", ".join(sorted(common)[:8])
     verdict = ">=" if score >= need else "<"
     return Decision(score >= need, score, f"similar text {score:.2f} {verdict} {need:.2f} needed at "
                                           f"{gap_days:.0f} days apart (shared: {shared})")

@@ -106,7 +106,7 @@ def serialised_text(fragment: str) -> str:
 def strip_boilerplate(fragment: str) -> str:
     """BOILERPLATE removed; skipped for a fragment with none of its hints."""
     low = fragment.lower()
-    if not any(hint in low for hint in BOILERPLATE_HINTS):
+    if BOILERPLATE_HINTS[0] not in low and BOILERPLATE_HINTS[1] not in low:  # (no generator: 5 % of normalise)
         return fragment
     return BOILERPLATE.sub("", fragment)
 
