@@ -160,6 +160,8 @@ def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: l
     their members in the pool (every stored item of the `spans` of dates) and the others read from the store."""
     known = known or {}
     cluster_ids = {c for c in cluster_ids if c not in known}
+    if not cluster_ids:  # (every one met before: no walk of the pool, no query)
+        return Stories({}, {}, known)
     in_pool: dict[int, list[Member]] = defaultdict(list)
     for m in pool:
         if m.cluster_id in cluster_ids:
