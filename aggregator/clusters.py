@@ -3,7 +3,7 @@ other sources published within the window (scored in bulk), else starts its own;
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 from aggregator import dedup
 from aggregator import similar as similar_
 from aggregator import window
-from aggregator.bulk import BulkInsert, BulkUpdate
+from aggregator.bulk import BulkInsert
 from aggregator.config import Dedup
 from aggregator.models import Item, ItemKey
 
 CHUNK = 500  # keys or ids per IN (...) list
 ITEMS, KEYS = Item.__table__, ItemKey.__table__
-JOIN = BulkUpdate(ITEMS, ("cluster_id", "cluster_reason", "lead"))  # a joiner's story, reason and lead
 INSERT_KEYS = BulkInsert(KEYS, ("key", "item_id"))
 
 
@@ -38,6 +37,7 @@ class Member:
     text: str = ""  # the stored fingerprint (Fingerprint.dump()): what aggregator/similar.py reads
     priority: int = 50  # its source's priority (the lead of a story has the highest)
     lead: bool = False
+    reason: str = ""  # why it joined its story (a new item, once clustered)
     t: float = field(init=False, repr=False)  # `when` in seconds since 1970
 
     def __post_init__(self):
@@ -101,7 +101,6 @@ def in_list():
 
 KEYS_OF = select(KEYS.c.key, KEYS.c.item_id).where(KEYS.c.key.in_(in_list()))
 MEMBERS_BY_ID = select(*MEMBER_COLUMNS).where(ITEMS.c.id.in_(in_list()))
-OWN_STORY = update(ITEMS).where(ITEMS.c.id.in_(in_list())).values(cluster_id=ITEMS.c.id)  # lead as inserted
 NOT_LEAD = update(ITEMS).where(ITEMS.c.id.in_(in_list())).values(lead=False)
 
 
@@ -213,10 +212,12 @@ def near(keys: list[int], index: dict[int, set[int]], members: dict[int, Member]
     return sorted((members[i] for i in ids if i in members), key=lambda m: m.id)
 
 
-def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Window | None = None) -> None:
-    """Give each new (inserted) item its story and reason, store its language keys, and re-elect the touched
-    stories' leads. Similar items are every item of another source published within the window (exact, no
-    sampling), scored for the whole batch at once (aggregator/similar.py); `recent` keeps the days read."""
+def assign(s: Session, mine: list[Member], settings: Dedup, insert: Callable[[], None],
+           recent: window.Window | None = None) -> None:
+    """Give each new item (its id given, not yet stored) its story, reason and lead, then have `insert` write them
+    (storewrite.NewItems.insert), store their language keys, and re-elect the touched stories' leads. Similar
+    items are every item of another source published within the window (exact, no sampling), scored for the
+    whole batch at once (aggregator/similar.py); `recent` keeps the days read."""
     recent = recent or window.Window()
     lang = {m.id: dedup.language_keys(m.url_key, m.alternates) for m in mine}
     found = lookup(s, {k for ks in lang.values() for k in ks})
@@ -230,7 +231,7 @@ def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Windo
     rows, joined = [], []
     for me, candidates in zip(mine, alike):
         cluster, reason = choose(me, near(lang[me.id], found, versions), candidates, stories, settings)
-        me.cluster_id = cluster or me.id
+        me.cluster_id, me.reason = cluster or me.id, reason
         if cluster:
             joined.append((me.id, cluster, reason))
             stories[cluster].joined(me)
@@ -240,25 +241,25 @@ def assign(s: Session, mine: list[Member], settings: Dedup, recent: window.Windo
         rows += [(k, me.id) for k in lang[me.id]]
         for k in lang[me.id]:
             found[k].add(me.id)  # later items of the batch find it
-    write(s, mine, joined, rows, stories, recent)
+    write(s, mine, joined, rows, stories, recent, insert)
 
 
 def write(s: Session, mine: list[Member], joined: list[tuple[int, int, str]], keys: list[tuple[int, int]],
-          stories: dict[int, Story], recent: window.Window) -> None:
-    """Store the stories chosen (`joined`: id, story, reason), the language keys (key, id) and the leads: a joiner
-    is not the lead unless it outranks the story's; a story whose stored leads are not exactly one is elected
-    again in full."""
+          stories: dict[int, Story], recent: window.Window, insert: Callable[[], None]) -> None:
+    """Store the new items with their stories (`joined`: id, story, reason; the others their own), the language
+    keys (key, id) and the leads: a joiner is not the lead unless it outranks the story's; a story whose stored
+    leads are not exactly one is elected again in full."""
     conn = s.connection()
-    for part in chunks([m.id for m in mine if m.cluster_id == m.id]):  # a story of its own, lead as inserted
-        conn.execute(OWN_STORY, {"ids": part})
+    for m in mine:
+        m.lead = stories[m.cluster_id].lead == m.id  # (a founder deposed later in the batch is not)
+    insert()
     touched = {cluster: stories[cluster] for _, cluster, _ in joined}.values()
-    JOIN.run(conn, [(cluster, reason, stories[cluster].lead == i, i) for i, cluster, reason in joined])
-    deposed = [st.stored_lead for st in touched if st.leads == 1 and st.stored_lead not in (None, st.lead)]
+    new = {m.id for m in mine}
+    deposed = [st.stored_lead for st in touched
+               if st.leads == 1 and st.stored_lead not in (None, st.lead) and st.stored_lead not in new]
     for part in chunks(deposed):
         conn.execute(NOT_LEAD, {"ids": part})
     INSERT_KEYS.run(conn, keys)
-    for m in mine:
-        m.lead = stories[m.cluster_id].lead == m.id  # as written (a founder deposed in the batch among `deposed`)
     recent.add(mine)
     recent.remember(stories)  # (the leads as written: `again` below clears it)
     for item_id in deposed:

@@ -17,7 +17,7 @@ from aggregator.config import Dedup
 from aggregator.migrate import ensure_indexes, upgrade
 from aggregator.models import Base, CrawlRun, Item, ItemTheme
 from aggregator.schema import check_schema
-from aggregator.storewrite import apply_content, insert_new, rekeyed, set_themes
+from aggregator.storewrite import NewItems, apply_content, rekeyed, set_themes
 from aggregator.window import Window
 
 
@@ -138,7 +138,8 @@ class Store:
         self.window.forget([i.id for i in changed], [i.published or i.first_seen for i in changed])
         if fresh:
             s.flush()  # the re-crawled items' changes first, as one unit of work did before
-            assign(s, insert_new(s, fresh, now, self.feed_id_prefix), self.dedup, self.window)
+            new = NewItems(s, fresh, now, self.feed_id_prefix)
+            assign(s, new.members, self.dedup, new.insert, self.window)
         return len(fresh), len(unique) - len(fresh)
 
     def edited(self, item: Item, inc: Incoming) -> bool:

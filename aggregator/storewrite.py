@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from aggregator.bulk import BulkInsert
@@ -49,37 +49,59 @@ def feed_ids(n: int, prefix: str, rand: bytes | None = None, now_ms: int | None 
             for k in range(0, 32 * n, 32)]
 
 
-NEW_COLUMNS = ("feed_id", "url_key", "url", "source_id", "source_priority", "title", "summary", "image",
+NEW_COLUMNS = ("id", "feed_id", "url_key", "url", "source_id", "source_priority", "title", "summary", "image",
                "categories", "language", "published", "first_seen", "last_seen", "updated", "sort_date",
                "content_hash", "cluster_id", "lead", "cluster_reason", "fingerprint", "alternates", "title_key")
-INSERT_ITEMS = BulkInsert(ITEMS, NEW_COLUMNS, returning=("url_key", "id"))
+INSERT_ITEMS = BulkInsert(ITEMS, NEW_COLUMNS)
 INSERT_THEMES = BulkInsert(THEMES, ("item_id", "theme", "reason", "sort_date"))
-SORT_DATE = NEW_COLUMNS.index("sort_date")
+SORT_DATE, STORY = NEW_COLUMNS.index("sort_date"), NEW_COLUMNS.index("cluster_id")  # (story, lead, reason)
+NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('items', 'id')) FROM generate_series(1, :n)")
 
 
-def new_row(key: str, inc: Incoming, fp_text: str, alternates: list[str], now: datetime, feed_id: str) -> tuple:
-    """A new item's row in NEW_COLUMNS order, as the ORM wrote it: feed id, dates, content, source, and what
-    clustering reads."""
-    return (feed_id, key, inc.url, inc.source_id, inc.priority, inc.title, inc.summary, inc.image, inc.categories,
-            inc.language, inc.published, now, now, now, sort_date(inc.published, now), inc.content_hash, None, True,
-            "", fp_text, alternates, inc.title_key)
+def new_row(item_id: int, key: str, inc: Incoming, fp_text: str, alternates: list[str], now: datetime,
+            feed_id: str) -> tuple:
+    """A new item's row in NEW_COLUMNS order, as the ORM wrote it: id, feed id, dates, content, source, and what
+    clustering reads (its story, lead and reason are put in by NewItems.insert)."""
+    return (item_id, feed_id, key, inc.url, inc.source_id, inc.priority, inc.title, inc.summary, inc.image,
+            inc.categories, inc.language, inc.published, now, now, now, sort_date(inc.published, now),
+            inc.content_hash, None, True, "", fp_text, alternates, inc.title_key)
 
 
-def insert_new(s: Session, fresh: list[tuple[str, Incoming]], now: datetime, prefix: str) -> list[Member]:
-    """Insert new items and their themes (one multi-row INSERT and one executemany); returns them as clustering
-    members, in order."""
-    fps = [inc.fingerprint for _, inc in fresh]  # derived when the item was made (aggregator/store.py Incoming)
-    texts = [fp.dump() for fp in fps]
-    alts = [sorted(set(inc.alternates) - {key}) for key, inc in fresh]
-    rows = [new_row(key, inc, text, alt, now, feed_id)
-            for (key, inc), text, alt, feed_id in zip(fresh, texts, alts, feed_ids(len(fresh), prefix))]
-    conn = s.connection()
-    by_key = dict(INSERT_ITEMS.run(conn, rows))
-    ids = [by_key[key] for key, _ in fresh]
-    INSERT_THEMES.run(conn, [(i, name, reason, row[SORT_DATE]) for i, row, (_, inc) in zip(ids, rows, fresh)
-                             for name, reason in inc.themes.items()])
-    return [Member(i, inc.source_id, None, fp, inc.published or now, key, alt, text, inc.priority)
-            for i, (key, inc), fp, text, alt in zip(ids, fresh, fps, texts, alts)]
+def new_ids(conn, n: int) -> list[int]:
+    """Ids for n new items, increasing: on PostgreSQL from the id sequence; on SQLite the next rowids (a writer
+    that inserted meanwhile makes the INSERT fail, and Store.upsert tries the batch again)."""
+    if not n:
+        return []
+    if conn.dialect.name == "postgresql":
+        return sorted(conn.execute(NEXT_IDS, {"n": n}).scalars())
+    top = conn.execute(select(func.max(ITEMS.c.id))).scalar() or 0
+    return list(range(top + 1, top + n + 1))
+
+
+class NewItems:
+    """A batch's new items, given their ids first so that clustering decides before they are written: each row
+    goes in once, with its story, lead and reason (no UPDATE of every new row after its INSERT)."""
+
+    def __init__(self, s: Session, fresh: list[tuple[str, Incoming]], now: datetime, prefix: str):
+        conn = s.connection()
+        fps = [inc.fingerprint for _, inc in fresh]  # derived when the item was made (aggregator/store.py Incoming)
+        dumps = [fp.dump() for fp in fps]
+        alts = [sorted(set(inc.alternates) - {key}) for key, inc in fresh]
+        ids = new_ids(conn, len(fresh))
+        self.conn, self.fresh = conn, fresh
+        self.rows = [new_row(i, key, inc, dump, alt, now, feed_id) for i, (key, inc), dump, alt, feed_id
+                     in zip(ids, fresh, dumps, alts, feed_ids(len(fresh), prefix))]
+        self.members = [Member(i, inc.source_id, None, fp, inc.published or now, key, alt, dump, inc.priority)
+                        for i, (key, inc), fp, dump, alt in zip(ids, fresh, fps, dumps, alts)]
+
+    def insert(self) -> None:
+        """Write the items (one multi-row INSERT a page of rows) with what clustering set on their members, then
+        their themes (one executemany)."""
+        rows = [(*row[:STORY], m.cluster_id, m.lead, m.reason, *row[STORY + 3:])
+                for row, m in zip(self.rows, self.members)]
+        INSERT_ITEMS.run(self.conn, rows)
+        INSERT_THEMES.run(self.conn, [(row[0], name, reason, row[SORT_DATE]) for row, (_, inc) in
+                                      zip(rows, self.fresh) for name, reason in inc.themes.items()])
 
 
 REKEY_QUIET = timedelta(minutes=30)  # longer than one source's crawl, shorter than the gap between crawls
