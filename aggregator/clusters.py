@@ -100,6 +100,7 @@ def in_list():
 
 
 KEYS_OF = select(KEYS.c.key, KEYS.c.item_id).where(KEYS.c.key.in_(in_list()))
+ITEMS_AT = select(ITEMS.c.url_key, ITEMS.c.id).where(ITEMS.c.url_key.in_(in_list()))
 MEMBERS_BY_ID = select(*MEMBER_COLUMNS).where(ITEMS.c.id.in_(in_list()))
 NOT_LEAD = update(ITEMS).where(ITEMS.c.id.in_(in_list())).values(lead=False)
 
@@ -117,6 +118,16 @@ def lookup(s: Session, keys: set[int]) -> dict[int, set[int]]:
         for key, item_id in conn.execute(KEYS_OF, {"ids": part}):
             found[key].add(item_id)
     return found
+
+
+def add_alternates(s: Session, found: dict[int, set[int]], url_keys: set[str]) -> None:
+    """Stored items at these URL keys (a batch's hreflang alternates), under each key's language key: the key
+    table holds no row for an item's own URL key (items.url_key answers it), only for its alternates and its
+    language-neutral key (rows of older stores for their own URL keys are still found)."""
+    conn = s.connection()
+    for part in chunks(sorted(url_keys)):
+        for key, item_id in conn.execute(ITEMS_AT, {"ids": part}):
+            found[dedup.url_key_key(key)].add(item_id)
 
 
 def load_members(s: Session, ids: set[int]) -> dict[int, Member]:
@@ -221,6 +232,7 @@ def assign(s: Session, mine: list[Member], settings: Dedup, insert: Callable[[],
     recent = recent or window.Window()
     lang = {m.id: dedup.language_keys(m.url_key, m.alternates) for m in mine}
     found = lookup(s, {k for ks in lang.values() for k in ks})
+    add_alternates(s, found, {a for m in mine for a in m.alternates})
     versions = load_members(s, {i for ids in found.values() for i in ids})
     spans = window.day_spans([m.when for m in mine], settings.window_days)
     pool = recent.pool(s, spans, exclude=set(lang))
@@ -238,7 +250,8 @@ def assign(s: Session, mine: list[Member], settings: Dedup, insert: Callable[[],
         else:
             stories[me.id].found(me)
         versions[me.id] = me
-        rows += [(k, me.id) for k in lang[me.id]]
+        own = dedup.url_key_key(me.url_key)
+        rows += [(k, me.id) for k in lang[me.id] if k != own]  # (its own URL key: items.url_key)
         for k in lang[me.id]:
             found[k].add(me.id)  # later items of the batch find it
     write(s, mine, joined, rows, stories, recent, insert)

@@ -220,6 +220,11 @@ def neutral_key(url_key: str) -> str | None:
     return f"{new_host}{new_path}?{new_query}"
 
 
+def url_key_key(url_key: str) -> int:
+    """The language key of one URL key (`u:` + the key)."""
+    return band_key(LANG_BAND, 0, zlib.crc32(("u:" + url_key).encode()))
+
+
 def language_keys(url_key: str, alternates: list[str]) -> list[int]:
     """Keys shared by language versions: every URL key of the item and its hreflang alternates, and its
     language-neutral key."""

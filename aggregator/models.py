@@ -91,8 +91,8 @@ class ItemTheme(Base):
 
 
 class ItemKey(Base):
-    """The persisted language-version index: keys of an item's URLs and hreflang alternates -> item
-    (dedup.language_keys).
+    """The persisted language-version index: keys of an item's hreflang alternates and language-neutral URL ->
+    item (dedup.language_keys; not of its own URL key, which items.url_key indexes: clusters.add_alternates).
     (Stores made before exact similarity also hold MinHash band keys here; nothing reads them.)"""
 
     __tablename__ = "item_keys"

@@ -82,12 +82,17 @@ def test_index_lives_in_the_store_not_in_memory(store_url):
     first.upsert([inc("https://icom.museum/en/news/statement", *STATEMENT)], now=T0)
     with first.session() as s:
         keys = s.scalar(select(func.count()).select_from(ItemKey))
-    assert keys == 2  # the URL key and its language-neutral form
+    assert keys == 1  # its language-neutral form (its own URL key is the item's url_key)
     first.engine.dispose()
     later = Store(store_url)
     later.upsert([inc("https://cimam.org/news/statement", *STATEMENT, source="cimam", days=2, priority=50)],
                  now=T0 + timedelta(days=2))
     assert len(stories(later)) == 1
+    later.upsert([inc("https://icom.museum/fr-version/statement", "Solidarité", "Un texte sans rien de commun.",
+                      lang="fr", alternates=["https://icom.museum/en/news/statement"])], now=T0 + timedelta(days=3))
+    with later.session() as s:
+        french = s.scalars(select(Item).where(Item.language == "fr")).one()
+    assert len(stories(later)) == 1 and french.cluster_reason.startswith("language version of item 1")
 
 
 def test_recrawl_with_tracking_parameters_and_https_switch_adds_nothing(store_url):
