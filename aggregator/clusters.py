@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, not_, select, true, update
+from sqlalchemy import bindparam, not_, select, true, update
 from sqlalchemy.orm import Session
 
 from aggregator import dedup
@@ -301,20 +301,3 @@ def elect_leads(s: Session, cluster_ids: set[int]) -> None:
         for ids, value in ((on, True), (off, False)):
             if ids:  # Core: the session holds no item whose lead it will write back (it flushed above)
                 conn.execute(update(ITEMS).where(c.id.in_(ids)).values(lead=value))
-
-
-def members(s: Session, cluster_ids: set[int]) -> dict[int, list[Item]]:
-    """The items of these stories, lead first, then by source priority, first seen and id."""
-    out: dict[int, list[Item]] = defaultdict(list)
-    for part in chunks(sorted(cluster_ids)):
-        for item in s.scalars(select(Item).where(Item.cluster_id.in_(part))):
-            out[item.cluster_id].append(item)
-    for items in out.values():
-        items.sort(key=lambda i: (not i.lead, -i.source_priority, i.first_seen, i.id))
-    return out
-
-
-def multi_source(s: Session) -> dict[int, list[Item]]:
-    """Every story of more than one item (other sources or languages), as `members` gives them."""
-    q = select(Item.cluster_id).group_by(Item.cluster_id).having(func.count(Item.id) > 1)
-    return members(s, set(s.scalars(q)))

@@ -197,7 +197,7 @@ def cmd_retag(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_explain(config: Config, args: argparse.Namespace) -> int:
-    from aggregator.clusters import members
+    from aggregator.stories import members
     from aggregator.store import Store
 
     store = Store(db_url(config, args), dedup=config.dedup)
@@ -241,7 +241,7 @@ def story_line(item, mark: int | None = None) -> str:
 
 
 def cmd_clusters(config: Config, args: argparse.Namespace) -> int:
-    from aggregator.clusters import multi_source
+    from aggregator.stories import multi_source
     from aggregator.store import Store
 
     names = {s.id: s.name for s in config.sources}

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from aggregator import homepage, opml
-from aggregator.clusters import members
+from aggregator.stories import members
 from aggregator.config import Config
 from aggregator.feedformats import EPOCH, RENDERERS, FeedContext, FeedSpec, feed_updated, render_health
 from aggregator.store import Store

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from aggregator.clusters import members, multi_source
+from aggregator.stories import members, multi_source
 from aggregator.models import Item, ItemKey
 from aggregator.store import Incoming, Store
 from aggregator.urls import clean_url, url_key
