@@ -1,13 +1,13 @@
 """Rows the bulk INSERT writes (aggregator/bulk.py) are stored and read back exactly as the ORM's; both dialects."""
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from aggregator import dedup
 from aggregator.bulk import BulkInsert, convert
 from aggregator.models import Item, ItemTheme
 from aggregator.store import Incoming, Store
-from aggregator.storewrite import NEW_COLUMNS, NewItems, new_row
+from aggregator.storewrite import NEW_COLUMNS, NewItems, new_ids, new_row
 
 T0 = datetime(2026, 5, 4, 10, 30, 15, 250, tzinfo=timezone.utc)
 PARIS = timezone(timedelta(hours=2))
@@ -123,3 +123,25 @@ def test_convert_remembers_values_between_calls():
     assert convert(lambda v: calls.append(v) or repr(v), (["a"], ["a", "b"]), memo) == ["['a']", "['a', 'b']"]
     assert convert(lambda v: calls.append(v) or repr(v), (["a"],), memo) == ["['a']"]
     assert sorted(map(repr, calls)) == sorted(map(repr, [1, 2, 3, ["a"], ["a", "b"]]))  # each once
+
+
+def test_new_ids_follow_the_stored_ones_and_are_never_handed_out_again(store_url):
+    """Ids given before the INSERT (storewrite.new_ids): above every stored id, increasing; an item inserted
+    afterwards the ordinary way (the ORM, the column's default: PostgreSQL's sequence) gets another."""
+    store = Store(store_url)
+    store.upsert([incoming(n, "s") for n in range(3)], now=T0)
+    with store.session.begin() as s:
+        top = s.scalar(select(func.max(Item.id)))
+        assert new_ids(s.connection(), 0) == []
+        new = NewItems(s, [(inc.url_key, inc) for inc in (incoming(n, "t") for n in range(4))], T0, "urn:")
+        given = [m.id for m in new.members]
+        assert given == sorted(given) and len(set(given)) == 4 and min(given) > top
+        for m in new.members:
+            m.cluster_id, m.lead, m.reason = m.id, True, ""
+        new.insert()
+    orm_insert(store, [incoming(9, "u")])
+    with store.session() as s:
+        ids = list(s.scalars(select(Item.id)))
+        assert {i.url_key: i.id for i in s.scalars(select(Item).where(Item.url_key.like("ex.org/t/%")))} == {
+            f"ex.org/t/{n}": i for n, i in enumerate(given)}
+    assert len(ids) == len(set(ids)) == 3 + 4 + 1
