@@ -193,9 +193,15 @@ def words_key(words: list[str]) -> str:
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:
     """Dice coefficient of the two feature sets (0..1)."""
+    return scored_overlap(a, b)[1]
+
+
+def scored_overlap(a: Fingerprint, b: Fingerprint) -> tuple[frozenset[str], float]:
+    """The features two fingerprints share and their Dice coefficient (0 when either has none)."""
+    common = a.features & b.features
     if not a.features or not b.features:
-        return 0.0
-    return 2 * len(a.features & b.features) / (len(a.features) + len(b.features))
+        return common, 0.0
+    return common, 2 * len(common) / (len(a.features) + len(b.features))
 
 
 def day_number(when: datetime) -> int:
@@ -220,9 +226,14 @@ def neutral_key(url_key: str) -> str | None:
     return f"{new_host}{new_path}?{new_query}"
 
 
+def name_key(name: str) -> int:
+    """The language key of one name (`u:` + a URL key, `n:` + a language-neutral key)."""
+    return band_key(LANG_BAND, 0, zlib.crc32(name.encode()))
+
+
 def url_key_key(url_key: str) -> int:
-    """The language key of one URL key (`u:` + the key)."""
-    return band_key(LANG_BAND, 0, zlib.crc32(("u:" + url_key).encode()))
+    """The language key of one URL key."""
+    return name_key("u:" + url_key)
 
 
 def language_keys(url_key: str, alternates: list[str]) -> list[int]:
@@ -232,7 +243,7 @@ def language_keys(url_key: str, alternates: list[str]) -> list[int]:
     neutral = neutral_key(url_key)
     if neutral:
         names.add("n:" + neutral)
-    return sorted(band_key(LANG_BAND, 0, zlib.crc32(n.encode())) for n in names)
+    return sorted(map(name_key, names))
 
 
 def language_link(key_a: str, alts_a: list[str], key_b: str, alts_b: list[str]) -> str | None:
@@ -256,8 +267,7 @@ def decide(new: Fingerprint, other: Fingerprint, gap_days: float, story_numbers:
     if new.numbers and story_numbers and not new.numbers & story_numbers:
         return Decision(False, 0.0, f"different figures ({', '.join(sorted(new.numbers)[:4])} vs "
                                     f"{', '.join(sorted(story_numbers)[:4])})")
-    common = new.features & other.features  # similarity(new, other), with the shared features kept for the reason
-    score = 2 * len(common) / (len(new.features) + len(other.features)) if new.features and other.features else 0.0
+    common, score = scored_overlap(new, other)  # (the shared features for the reason too)
     need = settings.threshold + settings.per_day * gap_days
     shared = ", ".join(sorted(common)[:8])
     verdict = ">=" if score >= need else "<"

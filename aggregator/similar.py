@@ -92,9 +92,9 @@ def shared(x: Rows, y: Rows) -> np.ndarray:
 
 def alike(x: Rows, y: Rows, least: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row of x, row of y, score) of every pair of rows that share a feature and score at least `least`, each
-    score as dedup.similarity gives it. Scored only where a pair may reach `least`: 2 x shared >= least x (its sizes) needs
-    shared >= least x (y's size + x's smallest) / 2 (loosened by a hair against rounding), which most pairs miss;
-    no dense array of scores (and its temporaries, each a fresh mapping of memory) is made."""
+    score as dedup.similarity gives it. Scored only where a pair may reach `least`: 2 x shared >= least x (its
+    sizes) needs shared >= least x (y's size + x's smallest) / 2 (loosened by a hair against rounding), which most
+    pairs miss; no dense array of scores (and its temporaries, each a fresh mapping of memory) is made."""
     if not len(x) or not len(y):
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     least = max(least, np.finfo(float).tiny)  # 0 < any score of a pair that shares
