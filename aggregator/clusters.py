@@ -69,6 +69,11 @@ class Story:
             self.stored_lead = self.lead = item_id
             self.lead_priority = priority
 
+    def written(self) -> Story:
+        """A copy of this story as the batch wrote it (its lead now the stored one), for a later batch to start from
+        (window.Window.remember)."""
+        return Story(set(self.sources), set(self.numbers), self.leads, self.lead, self.lead, self.lead_priority)
+
     def found(self, member: Member) -> None:
         """A new item starts this story: it is the lead (as inserted)."""
         self.add(member)
@@ -146,15 +151,14 @@ class Stories(dict):
     those read from the store (in that order, as stored)."""
 
     def __init__(self, in_pool: dict[int, list[Member]], outside: dict[int, list[tuple]],
-                 known: dict[int, tuple] | None = None):
+                 known: dict[int, Story] | None = None):
         super().__init__()
         self.in_pool, self.outside, self.known = in_pool, outside, known or {}
 
     def __missing__(self, cluster_id: int) -> Story:
         kept = self.known.get(cluster_id)
         if kept is not None:
-            sources, numbers, leads, lead, priority = kept
-            story = self[cluster_id] = Story(set(sources), set(numbers), leads, lead, lead, priority)
+            story = self[cluster_id] = kept.written()  # (a copy: this batch changes it)
             return story
         story = self[cluster_id] = Story()
         for m in self.in_pool.get(cluster_id, ()):
@@ -165,7 +169,7 @@ class Stories(dict):
 
 
 def load_stories(s: Session, cluster_ids: set[int], pool: list[Member], spans: list[tuple[int, int]],
-                 known: dict[int, tuple] | None = None) -> Stories:
+                 known: dict[int, Story] | None = None) -> Stories:
     """Sources, figures and leads of these stories: as `known` (stories written by earlier batches), else from
     their members in the pool (every stored item of the `spans` of dates) and the others read from the store."""
     known = known or {}

@@ -15,7 +15,7 @@ from aggregator import dedup
 from aggregator.models import Item
 
 if TYPE_CHECKING:
-    from aggregator.clusters import Member
+    from aggregator.clusters import Member, Story
 
 ITEMS = Item.__table__
 WHEN = func.coalesce(ITEMS.c.published, ITEMS.c.first_seen)  # as Member.when; indexed (ix_items_when)
@@ -51,7 +51,7 @@ class Window:
     def __init__(self, limit: int = 60_000):  # members (about 2 KB each, most of it the fingerprint sets)
         self.days: dict[int, list[Member]] = {}
         self.where: dict[int, int] = {}  # item id -> its day
-        self.stories: dict[int, tuple] = {}  # story id -> what clusters.Story holds of it as stored (`remember`)
+        self.stories: dict[int, Story] = {}  # story id -> the story as stored (`remember`)
         self.token: tuple | None = None
         self.limit = limit
 
@@ -96,12 +96,11 @@ class Window:
             if m.id == item_id:
                 m.lead = lead
 
-    def remember(self, stories: dict) -> None:
-        """Stories as written (clusters.Story, each complete: every member's source and figures, its lead): a later
-        batch meeting one again needs no read of its members."""
+    def remember(self, stories: dict[int, Story]) -> None:
+        """Stories as written (each complete: every member's source and figures, its lead): a later batch meeting
+        one again needs no read of its members."""
         for cluster_id, story in stories.items():
-            self.stories[cluster_id] = (frozenset(story.sources), frozenset(story.numbers), story.leads, story.lead,
-                                        story.lead_priority)
+            self.stories[cluster_id] = story.written()
 
     def forget(self, item_ids: list[int], whens: list[datetime]) -> None:
         """Items changed in the store (date, source): the days they were and are on are read again when needed,
