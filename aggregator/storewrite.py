@@ -54,17 +54,17 @@ NEW_COLUMNS = ("id", "feed_id", "url_key", "url", "source_id", "source_priority"
                "content_hash", "cluster_id", "lead", "cluster_reason", "fingerprint", "alternates", "title_key")
 INSERT_ITEMS = BulkInsert(ITEMS, NEW_COLUMNS)
 INSERT_THEMES = BulkInsert(THEMES, ("item_id", "theme", "reason", "sort_date"))
-SORT_DATE, STORY = NEW_COLUMNS.index("sort_date"), NEW_COLUMNS.index("cluster_id")  # (story, lead, reason)
+SORT_DATE = NEW_COLUMNS.index("sort_date")
 NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('items', 'id')) FROM generate_series(1, :n)")
 
 
-def new_row(item_id: int, key: str, inc: Incoming, fp_text: str, alternates: list[str], now: datetime,
-            feed_id: str) -> tuple:
+def new_row(item_id: int | None, key: str, inc: Incoming, fp_text: str, alternates: list[str], now: datetime,
+            feed_id: str, story: int | None = None, lead: bool = True, reason: str = "") -> tuple:
     """A new item's row in NEW_COLUMNS order, as the ORM wrote it: id, feed id, dates, content, source, and what
-    clustering reads (its story, lead and reason are put in by NewItems.insert)."""
+    clustering reads and decides (its story, lead and reason)."""
     return (item_id, feed_id, key, inc.url, inc.source_id, inc.priority, inc.title, inc.summary, inc.image,
             inc.categories, inc.language, inc.published, now, now, now, sort_date(inc.published, now),
-            inc.content_hash, None, True, "", fp_text, alternates, inc.title_key)
+            inc.content_hash, story, lead, reason, fp_text, alternates, inc.title_key)
 
 
 def new_ids(conn, n: int) -> list[int]:
@@ -87,18 +87,15 @@ class NewItems:
         fps = [inc.fingerprint for _, inc in fresh]  # derived when the item was made (aggregator/store.py Incoming)
         dumps = [fp.dump() for fp in fps]
         alts = [sorted(set(inc.alternates) - {key}) for key, inc in fresh]
-        ids = new_ids(conn, len(fresh))
-        self.conn, self.fresh = conn, fresh
-        self.rows = [new_row(i, key, inc, dump, alt, now, feed_id) for i, (key, inc), dump, alt, feed_id
-                     in zip(ids, fresh, dumps, alts, feed_ids(len(fresh), prefix))]
+        self.conn, self.fresh, self.now, self.feed_ids = conn, fresh, now, feed_ids(len(fresh), prefix)
         self.members = [Member(i, inc.source_id, None, fp, inc.published or now, key, alt, dump, inc.priority)
-                        for i, (key, inc), fp, dump, alt in zip(ids, fresh, fps, dumps, alts)]
+                        for i, (key, inc), fp, dump, alt in zip(new_ids(conn, len(fresh)), fresh, fps, dumps, alts)]
 
     def insert(self) -> None:
         """Write the items (one multi-row INSERT a page of rows) with what clustering set on their members, then
         their themes (one executemany)."""
-        rows = [(*row[:STORY], m.cluster_id, m.lead, m.reason, *row[STORY + 3:])
-                for row, m in zip(self.rows, self.members)]
+        rows = [new_row(m.id, key, inc, m.text, m.alternates, self.now, feed_id, m.cluster_id, m.lead, m.reason)
+                for m, (key, inc), feed_id in zip(self.members, self.fresh, self.feed_ids)]
         INSERT_ITEMS.run(self.conn, rows)
         INSERT_THEMES.run(self.conn, [(row[0], name, reason, row[SORT_DATE]) for row, (_, inc) in
                                       zip(rows, self.fresh) for name, reason in inc.themes.items()])
