@@ -58,7 +58,8 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_ALWAYS_STORE = True  # keep robots.txt 404s too; pages without validators are refetched anyway
 HTTPCACHE_DIR = "data/httpcache"
-# One SQLite file per source, one row per response (Scrapy's filesystem storage writes six files a response).
+# One SQLite file per source, one row per response (Scrapy's filesystem storage writes six files a response),
+# never fsynced: a damaged file is set aside and rebuilt (crawlers/httpcache.py).
 HTTPCACHE_STORAGE = "crawlers.httpcache.SqliteCacheStorage"
 
 # Pipelines: one concern each. With STORE_WORKER on (None: when os.cpu_count() > 1) HandoffPipeline hands the

@@ -1,6 +1,8 @@
 """Nightly crawls over loopback: the second night is cheap, and silent breakage is caught and reported."""
 from __future__ import annotations
 
+import sqlite3
+
 import feedparser
 import pytest
 
@@ -111,3 +113,23 @@ def test_p08_robots_txt_obeyed_under_concurrency(tmp_path):
     assert sum(1 for url in hits if "/section" in url) == 8  # the allowed ones were all read
     assert proc.returncode == 1  # a configured listing that robots.txt forbids is worth an operator's look
     assert "degraded: http_errors: Forbidden by robots.txt: http://" in proc.stderr
+
+
+def test_a_damaged_http_cache_costs_one_full_fetch_not_the_run(tmp_path):
+    """A power loss can damage the (never fsynced) cache: the next night warns, sets it aside, fetches in full."""
+    site = MiniSite(tmp_path)
+    site.listing("/news/", ITEMS)
+    with SnapshotServer(root=site.web) as server:
+        config = site.config(server.address, ["/news/"])
+        assert site.run(config).returncode == 0
+        cache = tmp_path / "db" / "httpcache" / "mini.sqlite"
+        cache.write_bytes(b"\x00" * 4096 + cache.read_bytes()[4096:])  # its header page lost
+        for suffix in ("-wal", "-shm"):
+            cache.with_name(cache.name + suffix).unlink(missing_ok=True)
+        proc = site.run(config)
+    assert proc.returncode == 0, proc.stderr  # (the warning is in the log: `museumfeeds -v run`)
+    assert cache.with_name("mini.sqlite.damaged").exists()
+    with sqlite3.connect(cache) as db:  # a new cache, filled by this night's fetches
+        assert db.execute("SELECT count(*) FROM responses").fetchone()[0] >= 1
+    assert site.status(config)["mini"]["status"] == "ok"
+    assert Store(f"sqlite:///{tmp_path}/db/store.db").count() == 3
