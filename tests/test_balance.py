@@ -13,6 +13,11 @@ CASES = [
     ("over the horizon", [(n, 200, True) for n in range(4)], [], 800 * (STORE + PREPARE), True),
     ("answered batches leave the queue", [(n, 200, True) for n in range(4)], [0, 1, 2], 200 * (STORE + PREPARE),
      False),
+    ("two raw batches are the horizon", [(1, 200, True), (2, 200, True)], [], 400 * (STORE + PREPARE), False),
+    ("a third is over it", [(n, 200, True) for n in range(3)], [], 600 * (STORE + PREPARE), True),
+    ("the horizon is in batches: small ones", [(n, 20, True) for n in range(3)], [], 60 * (STORE + PREPARE), True),
+    ("measured by the largest sent", [(1, 200, False), (2, 20, True), (3, 20, True)], [0],
+     200 * STORE + 40 * (STORE + PREPARE), False),
 ]
 
 
