@@ -7,6 +7,7 @@ import logging
 import signal
 import time
 import traceback
+from typing import NamedTuple
 
 from scrapy.settings import Settings
 
@@ -124,8 +125,13 @@ def main(inbox, outbox) -> None:
                 Chain(settings)
             gcpolicy.settle(gcpolicy.WORKER)
             continue
-        group = [(batch_id, items, last)] + (taken(queue, key, MERGE_ITEMS - len(items)) if not last else [])
-        for answer in serve(chains, key, settings, group):
+        if key == RUN_KEY:  # a crawl run to close (crawlers/extensions.py), after its spider's batches
+            group = []
+            answers = [(batch_id, record_run(settings, items[0]))]
+        else:
+            group = [(batch_id, items, last)] + (taken(queue, key, MERGE_ITEMS - len(items)) if not last else [])
+            answers = serve(chains, key, settings, group)
+        for answer in answers:
             try:
                 outbox.send(answer)
             except (BrokenPipeError, OSError):
@@ -133,6 +139,30 @@ def main(inbox, outbox) -> None:
 
 
 MERGE_ITEMS = 1000  # at most this many items of one spider stored in one upsert (Chain.run_many)
+RUN_KEY = "crawl-run"  # the key of a message closing a crawl run: `items` is [RunRecord]
+
+
+class RunRecord(NamedTuple):
+    """A crawl run to close in the store, with what `Store.finish_run` takes."""
+
+    run_id: int
+    fields: dict
+
+
+def record_run(settings: dict, record: RunRecord) -> dict:
+    """Close a crawl run with this process's connection: the store then has one writer during a crawl, and the
+    clustering window survives (another connection's commit clears it: 77 ms of freeing and a reload of its days,
+    when the first spiders closed while the worker still had the others' batches). {"recorded": True}, or the
+    error for the crawl process, which then writes the run itself."""
+    from crawlers import resources
+    from crawlers.extensions import retry_locked
+
+    try:
+        store = resources.settings_store(Settings(settings))
+        retry_locked(lambda: store.finish_run(record.run_id, **record.fields))
+    except Exception as exc:  # noqa: BLE001 - the crawl process records it instead
+        return {"recorded": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {"recorded": True}
 
 
 def read_waiting(inbox, queue: collections.deque) -> bool:

@@ -10,11 +10,12 @@ from sqlalchemy.exc import OperationalError
 
 from aggregator.health import RunFacts, Rhythm, assess, usual_gap
 from aggregator.store import utcnow
-from crawlers import resources
+from crawlers import handoff, resources
 
 
 class RunRecorder:
-    """Opens a run row when the spider opens and closes it with ok / degraded / failed and why."""
+    """Opens a run row when the spider opens and closes it with ok / degraded / failed and why (written by the store
+    worker when the crawl has one, after the spider's last batch; by this process if the worker cannot)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -43,24 +44,22 @@ class RunRecorder:
         spider.run_status = (status, why)
         self.dump_stats(source.id, {**stats, "museumfeeds/status": status, "museumfeeds/reason": why,
                                     "museumfeeds/peak_rss": peak_rss()})
-        self.retry_locked(lambda: self.store.finish_run(
-            self.run_id, status=status, reason=why, pages=facts.listing_pages,
+        fields = dict(
+            status=status, reason=why, pages=facts.listing_pages,
             requests=stats.get("museumfeeds/net/requests", 0), bytes=stats.get("museumfeeds/net/bytes", 0),
             items_seen=stats.get("museumfeeds/items_seen", 0) + stats.get("museumfeeds/known_skipped", 0),
             items_new=stats.get("museumfeeds/items_new", 0), errors=len(facts.errors), teasers=facts.teasers,
             stored=facts.items, listing_empty=facts.listing_empty, dated=facts.dated, summarised=facts.summarised,
-        ))
+        )
+        if not handoff.worker_enabled(self.crawler.settings):
+            return self.finish(fields)
+        settings = {k: self.crawler.settings.get(k) for k in handoff.SETTINGS}
+        # The store worker writes it (one writer during the crawl; aggregator/worker.py record_run), else this process.
+        return handoff.shared_worker().record(settings, self.run_id, fields).addCallback(
+            lambda answer: None if answer.get("recorded") else self.finish(fields))
 
-    def retry_locked(self, write, attempts: int = 10) -> None:
-        """Record the run even when another writer holds the store for a while (bounded: then the next run
-        finds this one still `running` and marks it crashed)."""
-        for attempt in range(1, attempts + 1):
-            try:
-                return write()
-            except OperationalError as exc:
-                if "locked" not in str(exc) or attempt == attempts:
-                    raise
-                time.sleep(1)
+    def finish(self, fields: dict) -> None:
+        retry_locked(lambda: self.store.finish_run(self.run_id, **fields))
 
     def dump_stats(self, source_id: str, stats: dict) -> None:
         """With MUSEUMFEEDS_STATS_DIR set, the run's Scrapy stats as `<dir>/<source>.json` (for operators, tests)."""
@@ -68,6 +67,18 @@ class RunRecorder:
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
             (Path(folder) / f"{source_id}.json").write_text(json.dumps(stats, indent=1, default=str, sort_keys=True))
+
+
+def retry_locked(write, attempts: int = 10):
+    """Record the run even when another writer holds the store for a while (bounded: then the next run finds this
+    one still `running` and marks it crashed)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts:
+                raise
+            time.sleep(1)
 
 
 def run_facts(stats: dict, spider_errors: list[str], finish_reason: str) -> RunFacts:

@@ -77,6 +77,18 @@ class Worker:
         self.outgoing.put((batch_id, key, settings, items, last))
         return d
 
+    def record(self, settings: dict, run_id: int, fields: dict) -> defer.Deferred:
+        """A Deferred firing with the worker's answer once it has closed this crawl run (`{"recorded": True}`), or
+        with a failure result (no `recorded`) if it is dead or dies first."""
+        d = defer.Deferred()
+        if self.dead:
+            d.callback(died(self.dead, 0))
+            return d
+        batch_id = next(self.ids)
+        self.pending[batch_id] = (d, 0)
+        self.outgoing.put((batch_id, worker_main.RUN_KEY, settings, [worker_main.RunRecord(run_id, fields)], False))
+        return d
+
     def warm(self, settings: dict) -> None:
         """Have the child import and build its pipelines now, while Scrapy starts (no answer comes back)."""
         self.outgoing.put((None, "", settings, [], False))

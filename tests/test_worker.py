@@ -121,6 +121,46 @@ def test_worker_killed_fails_pending_batches_clearly(worker_settings):
     assert Store(worker_settings["MUSEUMFEEDS_DB"]).count() == 5  # what was stored stays
 
 
+def recorded(worker: Worker, settings: dict, run_id: int, fields: dict) -> dict:
+    answers, done = [], threading.Event()
+    worker.record(settings, run_id, fields).addCallback(lambda answer: (answers.append(answer), done.set()))
+    assert done.wait(60)
+    return answers[0]
+
+
+def test_worker_closes_a_crawl_run_after_the_batches_before_it(worker_settings):
+    """RunRecorder hands the run's close to the worker: the store has one writer during the crawl, and it is
+    written after the spider's batches queued before it."""
+    db = worker_settings["MUSEUMFEEDS_DB"]
+    run_id = Store(db).start_run("wk")
+    worker = Worker(direct)
+    try:
+        results, done = collect(worker, worker_settings, [teasers(30)])
+        answer = recorded(worker, worker_settings, run_id, {"status": "ok", "reason": "", "items_new": 30})
+        assert done.is_set() and results[0]["incs"]["museumfeeds/items_new"] == 30
+    finally:
+        worker.close(30)
+    assert answer == {"recorded": True}
+    run = Store(db).last_runs()["wk"]
+    assert (run.status, run.items_new) == ("ok", 30) and run.finished is not None
+
+
+def test_a_run_the_worker_cannot_write_is_answered_with_the_cause(worker_settings, tmp_path):
+    worker = Worker(direct)
+    try:
+        answer = recorded(worker, {**worker_settings, "MUSEUMFEEDS_DB": f"sqlite:///{tmp_path}"}, 1,
+                          {"status": "ok"})  # the store's path is a folder
+        dead = Worker(direct)
+        os.kill(dead.process.pid, signal.SIGKILL)
+        dead.process.join(10)
+        dead_answer = recorded(dead, worker_settings, 1, {"status": "ok"})
+    finally:
+        worker.close(30)
+        dead.close(5)
+    assert answer["recorded"] is False and "unable to open database file" in answer["error"]
+    assert "recorded" not in dead_answer  # the crawl process writes the run itself (RunRecorder.finish)
+
+
 def test_worker_killed_mid_crawl_fails_the_run_without_a_hang(tmp_path):
     release = threading.Event()
     with FaultServer() as server:
