@@ -55,8 +55,8 @@ DOWNLOADER_MIDDLEWARES = {
 # costs a few hundred bytes); HTTPCACHE_DIR is set per store by aggregator/crawl.py. No JOBDIR: it would
 # filter out the listing pages the next night.
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
-HTTPCACHE_ALWAYS_STORE = True  # keep robots.txt 404s too; pages without validators are refetched anyway
+HTTPCACHE_POLICY = "crawlers.httpcache.RevalidatingPolicy"  # RFC2616Policy; keeps robots.txt (its 404s too)
+HTTPCACHE_ALWAYS_STORE = False  # a page without a validator or lifetime is not kept: it is refetched anyway
 HTTPCACHE_DIR = "data/httpcache"
 # One SQLite file per source, one row per response (Scrapy's filesystem storage writes six files a response),
 # never fsynced: a damaged file is set aside and rebuilt (crawlers/httpcache.py).

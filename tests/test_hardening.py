@@ -32,7 +32,10 @@ def test_p01_settings_hardening(settings):
     assert settings.getbool("MEMUSAGE_ENABLED") and 0 < settings.getint("MEMUSAGE_LIMIT_MB") <= 2048
     assert 0 < settings.getint("CLOSESPIDER_TIMEOUT")
     if settings.getbool("HTTPCACHE_ENABLED"):
-        assert settings["HTTPCACHE_POLICY"] == "scrapy.extensions.httpcache.RFC2616Policy"
+        from scrapy.extensions.httpcache import RFC2616Policy
+        from scrapy.utils.misc import load_object
+
+        assert issubclass(load_object(settings["HTTPCACHE_POLICY"]), RFC2616Policy)  # revalidates, not DummyPolicy
     assert not settings.get("JOBDIR")
 
 

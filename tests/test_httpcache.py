@@ -11,7 +11,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings
 from scrapy.utils.request import RequestFingerprinter
 
-from crawlers.httpcache import SqliteCacheStorage, damaged
+from crawlers.httpcache import RevalidatingPolicy, SqliteCacheStorage, damaged
 
 URL = "https://icom.museum/en/news/page/2/"
 
@@ -99,3 +99,21 @@ def test_a_locked_cache_is_not_taken_for_a_damaged_one(tmp_path, monkeypatch):
     holder.execute("ROLLBACK")
     holder.close()
     assert path.exists() and not (tmp_path / "icom-news.sqlite.damaged").exists()
+
+
+@pytest.mark.parametrize(("path", "status", "headers", "kept"), [
+    ("/en/news/", 200, {"ETag": '"a1"'}, True),                        # revalidated with If-None-Match
+    ("/en/news/", 200, {"Last-Modified": "Tue, 01 Dec 2026 10:00:00 GMT"}, True),
+    ("/en/news/", 200, {"Cache-Control": "max-age=600"}, True),        # fresh for ten minutes
+    ("/en/news/", 200, {}, False),                                     # refetched in full anyway
+    ("/en/news/", 200, {"ETag": '"a1"', "Cache-Control": "no-store"}, False),
+    ("/robots.txt", 404, {}, True),                                    # reused for a day (RobotsCacheMiddleware)
+    ("/robots.txt", 200, {}, True),
+    ("/robots.txt", 200, {"Cache-Control": "no-store"}, False),
+    ("/robots.txt", 304, {}, False),
+])
+def test_the_cache_keeps_what_can_save_a_request(path, status, headers, kept):
+    policy = RevalidatingPolicy(Settings({"HTTPCACHE_ALWAYS_STORE": False}))
+    request = Request("https://icom.museum" + path)
+    response = HtmlResponse(request.url, status=status, headers=headers, body=b"<html></html>", request=request)
+    assert policy.should_cache_response(response, request) is kept
