@@ -126,7 +126,6 @@ def main(inbox, outbox) -> None:
             gcpolicy.settle(gcpolicy.WORKER)
             continue
         if key == RUN_KEY:  # a crawl run to close (crawlers/extensions.py), after its spider's batches
-            group = []
             answers = [(batch_id, record_run(settings, items[0]))]
         else:
             group = [(batch_id, items, last)] + (taken(queue, key, MERGE_ITEMS - len(items)) if not last else [])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from sqlalchemy.exc import OperationalError
 from aggregator.health import RunFacts, Rhythm, assess, usual_gap
 from aggregator.store import utcnow
 from crawlers import handoff, resources
+
+log = logging.getLogger(__name__)
 
 
 class RunRecorder:
@@ -55,8 +58,14 @@ class RunRecorder:
             return self.finish(fields)
         settings = {k: self.crawler.settings.get(k) for k in handoff.SETTINGS}
         # The store worker writes it (one writer during the crawl; aggregator/worker.py record_run), else this process.
-        return handoff.shared_worker().record(settings, self.run_id, fields).addCallback(
-            lambda answer: None if answer.get("recorded") else self.finish(fields))
+        return handoff.shared_worker().record(settings, self.run_id, fields).addCallback(self.answered, fields)
+
+    def answered(self, answer: dict, fields: dict) -> None:
+        """The worker's answer: recorded, or this process writes the run (the worker died or failed to)."""
+        if not answer.get("recorded"):
+            if answer.get("error"):
+                log.warning("the store worker could not record the run (%s); recording it here", answer["error"])
+            self.finish(fields)
 
     def finish(self, fields: dict) -> None:
         retry_locked(lambda: self.store.finish_run(self.run_id, **fields))

@@ -249,3 +249,19 @@ def test_taken_merges_a_spiders_queued_batches_in_order(queue, room, taken_ids, 
     q = deque(queue)
     assert [batch_id for batch_id, _, _ in taken(q, "a", room)] == taken_ids
     assert [m[0] for m in q] == left_ids
+
+
+def test_a_run_the_worker_did_not_record_is_recorded_by_the_crawl_process(worker_settings, caplog):
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.extensions import RunRecorder
+
+    recorder = RunRecorder(get_crawler(settings_dict=worker_settings))
+    recorder.run_id = Store(worker_settings["MUSEUMFEEDS_DB"]).start_run("wk")
+    with caplog.at_level("WARNING", logger="crawlers.extensions"):
+        recorder.answered({"recorded": False, "error": "OperationalError: disk I/O error"}, {"status": "ok"})
+    assert "could not record the run (OperationalError: disk I/O error); recording it here" in caplog.text
+    assert Store(worker_settings["MUSEUMFEEDS_DB"]).last_runs()["wk"].status == "ok"
+    recorder.run_id = Store(worker_settings["MUSEUMFEEDS_DB"]).start_run("wk")  # recorded by the worker: nothing
+    recorder.answered({"recorded": True}, {"status": "degraded"})                # written here
+    assert Store(worker_settings["MUSEUMFEEDS_DB"]).last_runs()["wk"].status == "running"
