@@ -56,9 +56,9 @@ class RunRecorder:
         )
         if not handoff.worker_enabled(self.crawler.settings):
             return self.finish(fields)
-        settings = {k: self.crawler.settings.get(k) for k in handoff.SETTINGS}
         # The store worker writes it (one writer during the crawl; aggregator/worker.py record_run), else this process.
-        return handoff.shared_worker().record(settings, self.run_id, fields).addCallback(self.answered, fields)
+        return handoff.shared_worker().record(handoff.worker_settings(self.crawler.settings), self.run_id,
+                                              fields).addCallback(self.answered, fields)
 
     def answered(self, answer: dict, fields: dict) -> None:
         """The worker's answer: recorded, or this process writes the run (the worker died or failed to)."""

@@ -29,6 +29,11 @@ SETTINGS = ("MUSEUMFEEDS_CONFIG", "MUSEUMFEEDS_DB", "STORE_LOCKED_ATTEMPTS", "ST
             "BENCH_WORKER_ACK_ONLY")
 
 
+def worker_settings(settings) -> dict:
+    """The crawl settings the store worker needs (SETTINGS), as a plain dict for the pipe."""
+    return {k: settings.get(k) for k in SETTINGS}
+
+
 def worker_enabled(settings) -> bool:
     """STORE_WORKER: True / False, or unset (None): on when there is more than one core."""
     value = settings.get("STORE_WORKER")
@@ -79,15 +84,8 @@ class Worker:
 
     def record(self, settings: dict, run_id: int, fields: dict) -> defer.Deferred:
         """A Deferred firing with the worker's answer once it has closed this crawl run (`{"recorded": True}`), or
-        with a failure result (no `recorded`) if it is dead or dies first."""
-        d = defer.Deferred()
-        if self.dead:
-            d.callback(died(self.dead, 0))
-            return d
-        batch_id = next(self.ids)
-        self.pending[batch_id] = (d, 0)
-        self.outgoing.put((batch_id, worker_main.RUN_KEY, settings, [worker_main.RunRecord(run_id, fields)], False))
-        return d
+        with a failure result (no `recorded`) if it is dead or dies first: a message of one item, queued as a batch."""
+        return self.submit(worker_main.RUN_KEY, settings, [worker_main.RunRecord(run_id, fields)], False, raw=False)
 
     def warm(self, settings: dict) -> None:
         """Have the child import and build its pipelines now, while Scrapy starts (no answer comes back)."""
@@ -168,7 +166,7 @@ def warm_worker(settings) -> None:
     one: its spawn, imports, language model, themes and the store's schema check (about 1.5 s of its own core)
     then overlap the crawl process's start-up instead of the first second of crawling."""
     if worker_enabled(settings):
-        started_worker(settings.getlist("STORE_WORKER_CPUS")).warm({k: settings.get(k) for k in SETTINGS})
+        started_worker(settings.getlist("STORE_WORKER_CPUS")).warm(worker_settings(settings))
 
 
 def on_reactor(f, *args) -> None:
@@ -227,7 +225,7 @@ class HandoffPipeline:
         from crawlers.pipelines import NormalizePipeline, TagPipeline
 
         self.crawler = crawler
-        self.settings = {k: crawler.settings.get(k) for k in SETTINGS}
+        self.settings = worker_settings(crawler.settings)
         self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 200))  # 0 or less: one item a batch
         self.normalize = NormalizePipeline.for_settings(crawler.settings, crawler.stats)
         self.tagger = TagPipeline.for_settings(crawler.settings)

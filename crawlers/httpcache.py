@@ -52,14 +52,15 @@ class SqliteCacheStorage:
         try:
             self.db = connect(self.path)
         except sqlite3.DatabaseError as exc:
-            if not damaged(exc):
-                raise
             self.db = self.renewed(exc)
         self.fingerprinter = spider.crawler.request_fingerprinter
         log.debug("Using SQLite cache storage in %s", self.path, extra={"spider": spider})
 
-    def renewed(self, exc: Exception) -> sqlite3.Connection:
-        """A new, empty cache in place of a damaged one (set aside beside it, its WAL and shared memory deleted)."""
+    def renewed(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """A new, empty cache in place of a damaged one (set aside beside it, its WAL and shared memory deleted);
+        `exc` raised again when it says something else (locked, read-only, an I/O error)."""
+        if not damaged(exc):
+            raise exc
         log.warning("%s: the HTTP cache %s is damaged (%s); it is set aside as %s.damaged and a new one started "
                     "(this crawl fetches every page in full)", self.source, self.path, exc, self.path.name)
         if self.db is not None:
@@ -86,8 +87,6 @@ class SqliteCacheStorage:
                 return None
             response = response_from_dict(pickle.loads(data))  # noqa: S301 (our own cache, as Scrapy's storages)
         except sqlite3.DatabaseError as exc:
-            if not damaged(exc):
-                raise
             self.db = self.renewed(exc)
             return None
         except Exception as exc:  # noqa: BLE001 - a row that does not unpickle is a miss, as in Scrapy's storages
@@ -103,8 +102,6 @@ class SqliteCacheStorage:
         try:
             self.db.execute("INSERT OR REPLACE INTO responses VALUES (?, ?, ?)", row)
         except sqlite3.DatabaseError as exc:
-            if not damaged(exc):
-                raise
             self.db = self.renewed(exc)
             self.db.execute("INSERT OR REPLACE INTO responses VALUES (?, ?, ?)", row)
 
