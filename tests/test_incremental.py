@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 
 import feedparser
 import pytest
@@ -13,6 +14,17 @@ from tests.minisite import MiniSite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 ITEMS = [(f"/news/{n}", f"Flood salvage training {n}", f"{10 + n} March 2026") for n in range(1, 4)]
+
+
+@contextmanager
+def first_night(tmp_path):
+    """A mini site listing ITEMS, served on loopback meanwhile, crawled once: (site, config)."""
+    site = MiniSite(tmp_path)
+    site.listing("/news/", ITEMS)
+    with SnapshotServer(root=site.web) as server:
+        config = site.config(server.address, ["/news/"])
+        assert site.run(config).returncode == 0
+        yield site, config
 
 
 def test_second_night_is_cheap_on_the_snapshot_web(demo):
@@ -33,11 +45,7 @@ def test_second_night_is_cheap_on_the_snapshot_web(demo):
 
 
 def test_p15_redesign_is_degraded_and_feeds_keep_their_items(tmp_path):
-    site = MiniSite(tmp_path)
-    site.listing("/news/", ITEMS)
-    with SnapshotServer(root=site.web) as server:
-        config = site.config(server.address, ["/news/"])
-        assert site.run(config).returncode == 0
+    with first_night(tmp_path) as (site, config):
         before = (tmp_path / "feeds" / "all.atom").read_bytes()
         # Same URL, new markup: the selectors match nothing any more.
         site.page("/news/", "<html><body><div class='cards'>" + "".join(
@@ -55,11 +63,8 @@ def test_p15_redesign_is_degraded_and_feeds_keep_their_items(tmp_path):
 
 
 def test_dead_site_is_failed_even_when_the_cache_has_a_copy(tmp_path):
-    site = MiniSite(tmp_path)
-    site.listing("/news/", ITEMS)
-    with SnapshotServer(root=site.web) as server:
-        config = site.config(server.address, ["/news/"])
-        assert site.run(config).returncode == 0
+    with first_night(tmp_path) as (site, config):
+        pass  # the server stops after the first night
     proc = site.run(config)  # the server is gone: connection refused
     assert proc.returncode == 1
     assert "museumfeeds: mini: failed: connection refused for 127.0.0.1" in proc.stderr
@@ -117,11 +122,7 @@ def test_p08_robots_txt_obeyed_under_concurrency(tmp_path):
 
 def test_a_damaged_http_cache_costs_one_full_fetch_not_the_run(tmp_path):
     """A power loss can damage the (never fsynced) cache: the next night warns, sets it aside, fetches in full."""
-    site = MiniSite(tmp_path)
-    site.listing("/news/", ITEMS)
-    with SnapshotServer(root=site.web) as server:
-        config = site.config(server.address, ["/news/"])
-        assert site.run(config).returncode == 0
+    with first_night(tmp_path) as (site, config):
         cache = tmp_path / "db" / "httpcache" / "mini.sqlite"
         cache.write_bytes(b"\x00" * 4096 + cache.read_bytes()[4096:])  # its header page lost
         for suffix in ("-wal", "-shm"):
