@@ -226,7 +226,7 @@ class HandoffPipeline:
 
         self.crawler = crawler
         self.settings = worker_settings(crawler.settings)
-        self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 200))  # 0 or less: one item a batch
+        self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 400))  # 0 or less: one item a batch
         self.normalize = NormalizePipeline.for_settings(crawler.settings, crawler.stats)
         self.tagger = TagPipeline.for_settings(crawler.settings)
         self.buffer: list[Teaser] = []

@@ -153,7 +153,7 @@ class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.store = resources.settings_store(crawler.settings)
-        self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 200))  # 0 or less: one item a batch
+        self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 400))  # 0 or less: one item a batch
         self.attempts = crawler.settings.getint("STORE_LOCKED_ATTEMPTS", 3)
         self.delay = crawler.settings.getfloat("STORE_LOCKED_DELAY", 2.0)
         self.batch: list[Incoming] = []
