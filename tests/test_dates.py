@@ -86,3 +86,22 @@ def test_p18_thousand_distinct_parses_correct_and_bounded():
     assert parse_date("il y a 2 heures", ("fr",), "DMY", "UTC", NOW).date() == NOW.date()  # relative to `now`...
     just_after_midnight = NOW.replace(hour=1)
     assert parse_date("il y a 2 heures", ("fr",), "DMY", "UTC", just_after_midnight).day == 20  # ...to its hour
+
+
+def test_a_spider_builds_its_sources_date_tables_before_its_first_page(tmp_path):
+    """Made for a source, the spider has its languages' month patterns built (dateparser's import and locale data,
+    about 0.1 s, come before the crawl's first response): the first date of those languages builds nothing."""
+    from scrapy.utils.test import get_crawler
+
+    from aggregator import dates
+    from crawlers.loader import ConfigSpiderLoader
+    from tests.faultcrawl import source, write_config
+
+    config = write_config(tmp_path, [source("a", ["http://127.0.0.1/x/"], languages=["es", "de"])])
+    settings = {"MUSEUMFEEDS_CONFIG": str(config), "MUSEUMFEEDS_DB": f"sqlite:///{tmp_path}/store.db"}
+    dates.month_patterns.cache_clear()
+    cls = ConfigSpiderLoader(settings).load("a")
+    spider = cls.from_crawler(get_crawler(cls, settings_dict=settings))
+    assert dates.month_patterns.cache_info().misses == 1
+    assert parse_date("3. März 2024", spider.source.languages, "DMY", "UTC", NOW).date().isoformat() == "2024-03-03"
+    assert dates.month_patterns.cache_info().misses == 1

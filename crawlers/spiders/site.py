@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider
 from scrapy.http import Response
 
+from aggregator import dates
 from aggregator.config import Source
 from aggregator.errors import describe_failure
 from aggregator.store import utcnow
@@ -32,6 +33,7 @@ class SiteSpider(Spider):
         self.allowed_domains = list(self.source.hosts)
         self.errors: list[str] = []
         self.now = utcnow()
+        dates.prepare(self.source.languages)  # the page objects' date tables, before the first response
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
