@@ -189,10 +189,13 @@ class Store:
         with self.session() as s:
             return list(s.scalars(q))
 
-    def rhythm(self, source_id: str, sample: int = 20) -> tuple[datetime | None, list[datetime]]:
-        """When the source last gave a new item, and the publication dates of its latest items."""
+    def rhythm(self, source_id: str, sample: int = 20, new_at: datetime | None = None) \
+            -> tuple[datetime | None, list[datetime]]:
+        """When the source last gave a new item (`new_at`, when the caller has just stored one: the look-up reads
+        every item of the source, no index has its first-seen times: 13 ms for 6,000 items, in the crawl), and the
+        publication dates of its latest items."""
         with self.session() as s:
-            last_new = s.scalar(select(func.max(Item.first_seen)).where(Item.source_id == source_id))
+            last_new = new_at or s.scalar(select(func.max(Item.first_seen)).where(Item.source_id == source_id))
             dates = list(s.scalars(select(Item.sort_date).where(Item.source_id == source_id)
                                    .order_by(Item.sort_date.desc()).limit(sample)))
         return last_new, dates

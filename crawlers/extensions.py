@@ -41,7 +41,7 @@ class RunRecorder:
         facts = run_facts(stats, spider.errors, reason)
         source = spider.source
         history = [stored_facts(r) for r in self.store.history(source.id, self.run_id)]
-        last_new, dates = self.store.rhythm(source.id)
+        last_new, dates = self.store.rhythm(source.id, new_at=utcnow() if stats.get("museumfeeds/items_new") else None)
         rhythm = Rhythm(last_new, usual_gap(dates), source.stale_after_days)
         status, why = assess(facts, history, rhythm, utcnow())
         spider.run_status = (status, why)

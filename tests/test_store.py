@@ -127,3 +127,17 @@ def test_spider_known_keys_agree_with_store_known(store_url):
     assert known_keys(store, []) == set()
     many = keys + [f"ex.org/x/{i}" for i in range(MAX_KEYS)]
     assert known_keys(store, many) == {"ex.org/n/3", "ex.org/n/4"}
+
+
+def test_rhythm_last_new_item_and_latest_dates(store_url):
+    """A source's last new item is its latest first-seen time, unless the caller has just stored one (`new_at`:
+    a crawl that stored new items, which then needs no scan of the source); the latest dates either way."""
+    store = Store(store_url)
+    store.upsert([incoming(i) for i in range(3)], now=T0)
+    store.upsert([incoming(i) for i in range(3, 5)], now=T0 + timedelta(days=2))
+    store.upsert([incoming(9, source_id="other")], now=T0 + timedelta(days=5))
+    last_new, dates = store.rhythm("src", sample=3)
+    assert last_new.replace(tzinfo=timezone.utc) == T0 + timedelta(days=2)
+    assert [d.replace(tzinfo=timezone.utc) for d in dates] == [T0, T0 - timedelta(days=1), T0 - timedelta(days=2)]
+    now = T0 + timedelta(days=7)
+    assert store.rhythm("src", sample=3, new_at=now) == (now, dates)
