@@ -40,6 +40,23 @@ def test_a_stored_response_comes_back_and_the_file_is_never_fsynced(tmp_path):
     storage.close_spider(spider)
 
 
+def test_a_response_stored_by_an_earlier_crawl_comes_back(tmp_path):
+    """The fingerprints a cache holds are read when the spider opens (a request it never had is a miss without a
+    query): what an earlier crawl stored is found, and so is what this one stores."""
+    storage, spider = opened(tmp_path)
+    request, response = page()
+    storage.store_response(spider, request, response)
+    storage.close_spider(spider)
+    storage, spider = opened(tmp_path)
+    assert storage.stored == {spider.crawler.request_fingerprinter.fingerprint(Request(URL))}
+    assert storage.retrieve_response(spider, Request(URL)).body == response.body
+    assert storage.retrieve_response(spider, Request(URL + "?other")) is None
+    other = Request(URL + "?other")
+    storage.store_response(spider, other, HtmlResponse(other.url, body=b"<p>2</p>", request=other))
+    assert storage.retrieve_response(spider, Request(URL + "?other")).body == b"<p>2</p>"
+    storage.close_spider(spider)
+
+
 def test_a_damaged_cache_file_is_set_aside_and_a_new_one_started(tmp_path, caplog):
     (tmp_path / "icom-news.sqlite").write_bytes(b"not a database " * 500)  # as a power loss may leave it
     with caplog.at_level(logging.WARNING, logger="crawlers.httpcache"):
