@@ -222,11 +222,11 @@ class HandoffPipeline:
     acknowledged all of this spider's items, with their counts in the crawler's stats."""
 
     def __init__(self, crawler):
-        from crawlers.pipelines import NormalizePipeline, TagPipeline
+        from crawlers.pipelines import NormalizePipeline, TagPipeline, batch_size
 
         self.crawler = crawler
         self.settings = worker_settings(crawler.settings)
-        self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 400))  # 0 or less: one item a batch
+        self.batch_size = batch_size(crawler.settings)
         self.normalize = NormalizePipeline.for_settings(crawler.settings, crawler.stats)
         self.tagger = TagPipeline.for_settings(crawler.settings)
         self.buffer: list[Teaser] = []

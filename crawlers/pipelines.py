@@ -145,6 +145,11 @@ class TagPipeline:
         return batch
 
 
+def batch_size(settings) -> int:
+    """STORE_BATCH_SIZE: teasers a batch (a store transaction; with the store worker, a hand-over); 0 or less: one."""
+    return max(1, settings.getint("STORE_BATCH_SIZE", 400))
+
+
 class StorePipeline:
     """Batched upserts: one transaction per batch, the rest flushed when the spider closes. A batch the database
     refuses as locked (another writer) is retried a few times; then the run fails naming the cause, and nothing
@@ -153,7 +158,7 @@ class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.store = resources.settings_store(crawler.settings)
-        self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 400))  # 0 or less: one item a batch
+        self.batch_size = batch_size(crawler.settings)
         self.attempts = crawler.settings.getint("STORE_LOCKED_ATTEMPTS", 3)
         self.delay = crawler.settings.getfloat("STORE_LOCKED_DELAY", 2.0)
         self.batch: list[Incoming] = []
