@@ -41,9 +41,10 @@ class RunRecorder:
         facts = run_facts(stats, spider.errors, reason)
         source = spider.source
         history = [stored_facts(r) for r in self.store.history(source.id, self.run_id)]
-        last_new, dates = self.store.rhythm(source.id, new_at=utcnow() if stats.get("museumfeeds/items_new") else None)
+        now = utcnow()
+        last_new, dates = self.store.rhythm(source.id, new_at=now if stats.get("museumfeeds/items_new") else None)
         rhythm = Rhythm(last_new, usual_gap(dates), source.stale_after_days)
-        status, why = assess(facts, history, rhythm, utcnow())
+        status, why = assess(facts, history, rhythm, now)
         spider.run_status = (status, why)
         self.dump_stats(source.id, {**stats, "museumfeeds/status": status, "museumfeeds/reason": why,
                                     "museumfeeds/peak_rss": peak_rss()})
