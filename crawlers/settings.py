@@ -74,7 +74,7 @@ ITEM_PIPELINES = {  # with STORE_WORKER, HandoffPipeline alone: it normalises an
 EXTENSIONS = {"crawlers.extensions.RunRecorder": 100}
 # Teasers a batch (one store transaction; with the store worker, one hand-over). Each upsert pays for reading
 # the clustering pool of the days its items span, so 400 costs less per item than 200 (bench/crawl_bench.py:
-# window -5.6 %, 9 alternating pairs); larger ones lengthen the crawl's tail.
+# window -5.5 %, 9 alternating pairs); larger ones lengthen the crawl's tail.
 STORE_BATCH_SIZE = 400
 # A batch SQLite refuses as locked (another writer) is tried this often, waiting DELAY x attempt seconds between
 # tries, on top of the store's busy timeout; then the run fails with store_error (crawlers/pipelines.py).
